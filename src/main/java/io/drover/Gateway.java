@@ -1,0 +1,184 @@
+package io.drover;
+
+import io.drover.config.GatewayConfig;
+import io.drover.egress.ResponseRelay;
+import io.drover.egress.StreamWatchdog;
+import io.drover.ingress.HealthRoutes;
+import io.drover.ingress.HttpApi;
+import io.drover.ingress.InferenceRoutes;
+import io.drover.ingress.InfoRoutes;
+import io.drover.ingress.ServingState;
+import io.drover.ingress.WorkerRoutes;
+import io.drover.observability.Metrics;
+import io.drover.observability.MetricsServer;
+import io.drover.routing.Policies;
+import io.drover.routing.RoutingEngine;
+import io.drover.workers.HealthMonitor;
+import io.drover.workers.Worker;
+import io.drover.workers.WorkerClient;
+import io.drover.workers.WorkerRegistry;
+import io.drover.workers.WorkerSpec;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * One running gateway: the Helidon data-plane server, the routing engine and its policy thread,
+ * the worker registry with its health monitor, and the metrics listener. {@link #start} wires them
+ * and registers the configured workers; {@link #shutdown} drains. Used by {@link Main} and by tests
+ * (which start several on ephemeral ports).
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+
+    private final GatewayConfig config;
+    private final WorkerRegistry registry;
+    private final RoutingEngine engine;
+    private final WorkerClient client;
+    private final HealthMonitor health;
+    private final StreamWatchdog watchdog;
+    private final ServingState state;
+    private final Metrics metrics;
+    private final WorkerRoutes workerRoutes;
+    private WebServer server;
+    private MetricsServer metricsServer;
+
+    private Gateway(GatewayConfig config) {
+        this.config = config;
+        this.metrics = new Metrics();
+        this.registry = new WorkerRegistry();
+        this.engine = new RoutingEngine(Policies.create(config.policy()));
+        this.client = new WorkerClient(Duration.ofSeconds(10), config.apiKey());
+        this.health = new HealthMonitor(registry, client, config.health(), metrics);
+        this.watchdog = new StreamWatchdog();
+        this.state = new ServingState();
+        this.workerRoutes = new WorkerRoutes(registry, health);
+    }
+
+    /** Starts a gateway; throws {@link IOException} when a port cannot be bound. */
+    public static Gateway start(GatewayConfig config) throws IOException {
+        Gateway g = new Gateway(config);
+        try {
+            g.startAll();
+        } catch (IOException | RuntimeException e) {
+            g.close();
+            throw e;
+        }
+        return g;
+    }
+
+    private void startAll() throws IOException {
+        engine.start();
+        registry.addListener(engine::workersChanged);
+        metrics.bindWorkers(() -> registry.all().stream()
+                .map(w -> new Metrics.WorkerSample(w.url(), w.spec().workerType(), w.models(), w.inFlight(),
+                        w.isReady()))
+                .toList());
+        var inference = new InferenceRoutes(config, engine, client, new ResponseRelay(watchdog), metrics, state);
+        var info = new InfoRoutes(registry, engine, client, config.modelAliases());
+        var api = new HttpApi(inference, info, new HealthRoutes(registry, state), workerRoutes, metrics,
+                config.corsAllowedOrigins());
+        server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false)
+                .routing(api::register)
+                .build()
+                .start();
+        if (server.port() <= 0) {
+            throw new IOException("cannot listen on " + config.host() + ":" + config.port()
+                    + " (port in use or not permitted)");
+        }
+        if (config.prometheusPort() >= 0) {
+            try {
+                metricsServer = MetricsServer.start(metrics, config.prometheusHost(), config.prometheusPort());
+            } catch (IOException e) {
+                throw new IOException("cannot listen for metrics on " + config.prometheusHost() + ":"
+                        + config.prometheusPort() + ": " + e.getMessage(), e);
+            }
+        }
+        health.start();
+        for (String url : config.workerUrls()) {
+            try {
+                workerRoutes.register(WorkerSpec.of(url));
+            } catch (WorkerRegistry.DuplicateWorkerException e) {
+                LOG.warning("--worker-urls lists " + url + " twice");
+            }
+        }
+    }
+
+    /** The data-plane port. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The metrics port, or -1 when off. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    /** The worker registry. */
+    public WorkerRegistry registry() {
+        return registry;
+    }
+
+    /** Registers a worker as {@code POST /workers} does (tests, embedding). */
+    public Worker addWorker(WorkerSpec spec) {
+        return workerRoutes.register(spec);
+    }
+
+    /** Waits until {@code n} workers are Ready, up to {@code timeout}; true when they are. */
+    public boolean awaitReady(int n, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (registry.readyCount() < n) {
+            if (System.nanoTime() - end >= 0) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        // let the policy thread take in the last snapshot
+        Thread.sleep(5);
+        return true;
+    }
+
+    /** The serving state (draining, in-flight). */
+    public ServingState state() {
+        return state;
+    }
+
+    /**
+     * Graceful shutdown: readiness turns 503 and new requests get 503 at once; in-flight requests
+     * may finish within {@code grace}; then everything stops. Returns true when none was cut off.
+     */
+    public boolean shutdown(Duration grace) throws InterruptedException {
+        state.drain();
+        LOG.info("draining: " + state.inFlight() + " request(s) in flight, grace " + grace.toSeconds() + "s");
+        boolean clean = state.awaitIdle(System.nanoTime() + grace.toNanos());
+        if (!clean) {
+            LOG.warning("grace period over with " + state.inFlight() + " request(s) still in flight");
+        }
+        close();
+        return clean;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        health.close();
+        watchdog.close();
+        engine.close();
+        client.close();
+    }
+
+    /** Worker URLs as configured (for the start-up banner). */
+    public List<String> configuredWorkers() {
+        return config.workerUrls();
+    }
+}

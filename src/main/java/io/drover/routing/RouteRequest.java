@@ -1,0 +1,90 @@
+package io.drover.routing;
+
+import io.drover.workers.Worker;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One request's question to the routing engine and, once decided, its answer. Created by the
+ * request thread, which publishes it on the ring and parks in {@link #await}; the policy thread
+ * fills in the decision and unparks it. The fields the policy reads are final and set before
+ * publication; the decision is published through the volatile {@code done} flag.
+ */
+public final class RouteRequest {
+    /** How a routing question was answered. */
+    public enum Outcome {
+        /** A worker was chosen: {@link #worker()}. */
+        ROUTED,
+        /** Workers are registered but none serves the model. */
+        NO_SUCH_MODEL,
+        /** Workers serve the model (or none is registered), but none is Ready. */
+        NO_HEALTHY_WORKER,
+        /** The routing engine could not answer (stopped or failed). */
+        ENGINE_UNAVAILABLE
+    }
+
+    private static final long AWAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final String model;
+    private final String routingKey;
+    private final String text;
+    private final Thread waiter;
+
+    private Worker worker;
+    private Outcome outcome;
+    private volatile boolean done;
+
+    /**
+     * @param model       requested model id (after alias resolution), or null for any
+     * @param routingKey  the {@code x-smg-routing-key} header, or null
+     * @param text        routing text for prefix-aware policies, or null when the policy needs none
+     */
+    public RouteRequest(String model, String routingKey, String text) {
+        this.model = model;
+        this.routingKey = routingKey;
+        this.text = text;
+        this.waiter = Thread.currentThread();
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String routingKey() {
+        return routingKey;
+    }
+
+    public String text() {
+        return text;
+    }
+
+    /** The chosen worker when {@link #outcome()} is ROUTED. */
+    public Worker worker() {
+        return worker;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    /** Called once, on the policy thread. */
+    void complete(Outcome o, Worker w) {
+        this.outcome = o;
+        this.worker = w;
+        this.done = true;
+        LockSupport.unpark(waiter);
+    }
+
+    /** Parks the request thread until the decision is made; never longer than 10 s. */
+    Outcome await() {
+        long deadline = System.nanoTime() + AWAIT_LIMIT_NANOS;
+        while (!done) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Outcome.ENGINE_UNAVAILABLE;
+            }
+            LockSupport.parkNanos(this, left);
+        }
+        return outcome;
+    }
+}

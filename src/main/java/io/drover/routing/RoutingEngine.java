@@ -1,0 +1,167 @@
+package io.drover.routing;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.drover.workers.Worker;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The routing engine: an LMAX Disruptor ring with many publishers (request threads, the registry)
+ * and one consumer, the <em>policy thread</em>, which alone owns the routing state — the per-model
+ * candidate table, the policy's own state and every worker's load counters. A request thread
+ * publishes a {@link RouteRequest} and parks until the policy thread answers; the end of a response
+ * is published as a release without waiting. Uses a blocking wait strategy (a busy-spinning
+ * consumer would take one of two cores from the request threads).
+ *
+ * <p>Admission and other policies plug in here: a new decision input goes into
+ * {@link RouteRequest}, a new policy implements {@link Policy}; the request path does not change.
+ */
+public final class RoutingEngine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RoutingEngine.class.getName());
+    private static final int RING_SIZE = 8192;
+
+    private final Policy policy;
+    private final Disruptor<RoutingEvent> disruptor;
+    private final RingBuffer<RoutingEvent> ring;
+    private volatile boolean running;
+
+    // state owned by the policy thread
+    private final Worker.LoadCounters load = Worker.newLoadCounters();
+    private RoutingTable table = RoutingTable.empty();
+
+    public RoutingEngine(Policy policy) {
+        this.policy = policy;
+        this.disruptor = new Disruptor<>(RoutingEvent::new, RING_SIZE, r -> {
+            Thread t = new Thread(r, "drover-policy");
+            t.setDaemon(true);
+            return t;
+        }, ProducerType.MULTI, new BlockingWaitStrategy());
+        this.disruptor.handleEventsWith(new Handler());
+        this.disruptor.setDefaultExceptionHandler(new Failures());
+        this.ring = disruptor.getRingBuffer();
+    }
+
+    /** Starts the policy thread. */
+    public RoutingEngine start() {
+        disruptor.start();
+        running = true;
+        return this;
+    }
+
+    /** The policy in use. */
+    public Policy policy() {
+        return policy;
+    }
+
+    /**
+     * Asks for a worker and waits for the answer (called on a request thread). When the outcome
+     * is ROUTED the worker's in-flight count has been raised: the caller must {@link #release} it
+     * once the response has ended or the client has left.
+     */
+    public RouteRequest.Outcome route(RouteRequest request) {
+        if (!running) {
+            return RouteRequest.Outcome.ENGINE_UNAVAILABLE;
+        }
+        ring.publishEvent((e, seq, r) -> {
+            e.type = RoutingEvent.ROUTE;
+            e.request = r;
+        }, request);
+        return request.await();
+    }
+
+    /** Ends a dispatch of {@code worker}: lowers its in-flight count (any thread; does not wait). */
+    public void release(Worker worker) {
+        if (!running) {
+            return;
+        }
+        ring.publishEvent((e, seq, w) -> {
+            e.type = RoutingEvent.RELEASE;
+            e.worker = w;
+        }, worker);
+    }
+
+    /** Hands the policy thread a new registry snapshot (any thread; does not wait). */
+    public void workersChanged(List<Worker> snapshot) {
+        ring.publishEvent((e, seq, s) -> {
+            e.type = RoutingEvent.WORKERS;
+            e.workers = s;
+        }, snapshot);
+    }
+
+    /** Stops the policy thread after the events already published. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            disruptor.shutdown(2, TimeUnit.SECONDS);
+        } catch (com.lmax.disruptor.TimeoutException e) {
+            disruptor.halt();
+        }
+    }
+
+    private final class Handler implements EventHandler<RoutingEvent> {
+        @Override
+        public void onEvent(RoutingEvent e, long sequence, boolean endOfBatch) {
+            try {
+                switch (e.type) {
+                    case RoutingEvent.ROUTE -> decide(e.request);
+                    case RoutingEvent.RELEASE -> load.released(e.worker);
+                    case RoutingEvent.WORKERS -> {
+                        table = RoutingTable.of(e.workers);
+                        policy.onWorkersChanged(e.workers);
+                    }
+                    default -> { }
+                }
+            } finally {
+                e.clear();
+            }
+        }
+
+        private void decide(RouteRequest r) {
+            Worker chosen = null;
+            RouteRequest.Outcome outcome;
+            try {
+                Worker[] c = table.candidates(r.model());
+                if (c.length == 0) {
+                    outcome = table.whyNone(r.model());
+                } else {
+                    int i = c.length == 1 ? 0 : policy.select(c, r);
+                    chosen = c[i];
+                    load.dispatched(chosen);
+                    outcome = RouteRequest.Outcome.ROUTED;
+                }
+            } catch (RuntimeException ex) {
+                LOG.log(Level.SEVERE, "policy " + policy.name() + " failed", ex);
+                outcome = RouteRequest.Outcome.ENGINE_UNAVAILABLE;
+            }
+            r.complete(outcome, chosen);
+        }
+    }
+
+    private static final class Failures implements ExceptionHandler<RoutingEvent> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, RoutingEvent event) {
+            LOG.log(Level.SEVERE, "routing event failed", ex);
+            if (event.request != null) {
+                event.request.complete(RouteRequest.Outcome.ENGINE_UNAVAILABLE, null);
+            }
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            LOG.log(Level.SEVERE, "policy thread failed to start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            LOG.log(Level.WARNING, "policy thread shutdown", ex);
+        }
+    }
+}

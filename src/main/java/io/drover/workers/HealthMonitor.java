@@ -1,0 +1,237 @@
+package io.drover.workers;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import io.drover.config.GatewayConfig.HealthSettings;
+import io.drover.observability.Metrics;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Probes workers and moves them between Pending, Ready and NotReady, as SMG's registration
+ * workflow and health checker do: a newly registered worker is probed at once and becomes Ready on
+ * its first good probe (with its models discovered from {@code /v1/models}); afterwards probes every
+ * {@code interval} take it out after {@code failureThreshold} consecutive failures and bring it back
+ * after {@code successThreshold} consecutive successes. A Pending worker is re-probed with a short,
+ * growing back-off so that a worker still starting up joins as soon as it answers.
+ *
+ * <p>Threading: one platform "ticker" thread decides which probes are due; every probe runs on its
+ * own virtual thread, so a slow worker never delays another. At most one probe per worker runs at a
+ * time, so a worker's streak counters have a single writer.
+ */
+public final class HealthMonitor implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(HealthMonitor.class.getName());
+    private static final long TICK_MS = 100;
+    private static final long FIRST_RETRY_MS = 250;
+
+    private final WorkerRegistry registry;
+    private final WorkerClient client;
+    private final HealthSettings settings;
+    private final Metrics metrics;
+    private final Map<String, ProbeState> states = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService ticker;
+
+    private static final class ProbeState {
+        volatile boolean running;
+        volatile long nextAtNanos;
+    }
+
+    public HealthMonitor(WorkerRegistry registry, WorkerClient client, HealthSettings settings, Metrics metrics) {
+        this.registry = registry;
+        this.client = client;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "drover-health-ticker");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts periodic probing. */
+    public void start() {
+        ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Probes {@code w} now (called when it is registered); it becomes Ready on success. */
+    public void probeNow(Worker w) {
+        ProbeState s = states.computeIfAbsent(w.id(), k -> new ProbeState());
+        s.nextAtNanos = System.nanoTime();
+        launchIfIdle(w, s);
+    }
+
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            List<Worker> all = registry.all();
+            if (states.size() > all.size()) {
+                var live = new java.util.HashSet<String>();
+                all.forEach(w -> live.add(w.id()));
+                states.keySet().retainAll(live);
+            }
+            for (Worker w : all) {
+                ProbeState s = states.computeIfAbsent(w.id(), k -> {
+                    ProbeState n = new ProbeState();
+                    n.nextAtNanos = now;
+                    return n;
+                });
+                if (!s.running && now - s.nextAtNanos >= 0) {
+                    launchIfIdle(w, s);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "health tick failed", e);
+        }
+    }
+
+    private void launchIfIdle(Worker w, ProbeState s) {
+        synchronized (s) {
+            if (s.running) {
+                return;
+            }
+            s.running = true;
+        }
+        Thread.ofVirtual().name("drover-probe-", 0).start(() -> {
+            try {
+                probe(w, s);
+            } finally {
+                s.running = false;
+            }
+        });
+    }
+
+    private void probe(Worker w, ProbeState s) {
+        WorkerStatus before = w.status();
+        if (before == WorkerStatus.DRAINING || before == WorkerStatus.FAILED) {
+            s.nextAtNanos = System.nanoTime() + settings.interval().toNanos();
+            return;
+        }
+        boolean pending = before == WorkerStatus.PENDING;
+        if (settings.disabled() && !pending) {
+            s.nextAtNanos = Long.MAX_VALUE / 2 + System.nanoTime();
+            return;
+        }
+        String error = check(w);
+        w.lastProbeNanos(System.nanoTime());
+        boolean ok = error == null;
+        metrics.healthCheck(w.spec().workerType(), ok);
+        w.lastError(error);
+        if (ok) {
+            w.consecutiveSuccesses++;
+            w.consecutiveFailures = 0;
+        } else {
+            w.consecutiveFailures++;
+            w.consecutiveSuccesses = 0;
+        }
+        WorkerStatus next = before;
+        switch (before) {
+            case PENDING -> {
+                if (ok || settings.disabled()) {
+                    discover(w);
+                    next = WorkerStatus.READY;
+                } else {
+                    w.pendingProbes++;
+                }
+            }
+            case READY -> {
+                if (!ok && w.consecutiveFailures >= settings.failureThreshold()) {
+                    next = WorkerStatus.NOT_READY;
+                }
+            }
+            case NOT_READY -> {
+                if (ok && w.consecutiveSuccesses >= settings.successThreshold()) {
+                    next = WorkerStatus.READY;
+                }
+            }
+            default -> { }
+        }
+        if (next != before) {
+            registry.changed(w, next);
+            WorkerStatus now = next;
+            LOG.info(() -> "worker " + w.url() + ": " + before.wireName() + " -> " + now.wireName()
+                    + (error == null ? "" : " (" + error + ")"));
+        }
+        long delay;
+        if (next == WorkerStatus.PENDING) {
+            delay = Math.min(settings.interval().toMillis(), FIRST_RETRY_MS << Math.min(w.pendingProbes, 8));
+        } else if (settings.disabled()) {
+            delay = Long.MAX_VALUE / 4;
+        } else {
+            delay = settings.interval().toMillis();
+        }
+        s.nextAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+    }
+
+    /** One probe: null when healthy, else why not. */
+    private String check(Worker w) {
+        try {
+            HttpResponse<byte[]> r = client.get(w, settings.endpoint(), settings.timeout());
+            return r.statusCode() / 100 == 2 ? null : "health check answered HTTP " + r.statusCode();
+        } catch (java.net.http.HttpTimeoutException e) {
+            return "health check timed out after " + settings.timeout().toSeconds() + "s";
+        } catch (java.net.ConnectException e) {
+            return "connection refused";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (Exception e) {
+            return "unreachable: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage());
+        }
+    }
+
+    /** Learns the models and runtime a worker reports at {@code /v1/models}; best effort. */
+    private void discover(Worker w) {
+        try {
+            HttpResponse<byte[]> r = client.get(w, "/v1/models", settings.timeout());
+            if (r.statusCode() != 200) {
+                return;
+            }
+            Map<String, Object> doc = JSON.std.mapFrom(r.body());
+            if (!(doc.get("data") instanceof List<?> data)) {
+                return;
+            }
+            List<String> ids = new ArrayList<>();
+            String ownedBy = null;
+            for (Object o : data) {
+                if (o instanceof Map<?, ?> m && m.get("id") instanceof String id) {
+                    ids.add(id);
+                    if (m.get("owned_by") instanceof String ob) {
+                        ownedBy = ob;
+                    }
+                }
+            }
+            w.discoveredModels(ids);
+            if ("unspecified".equals(w.runtime()) && ownedBy != null) {
+                w.runtime(switch (ownedBy) {
+                    case "sglang", "nvidia" -> "sglang";
+                    case "vllm" -> "vllm";
+                    default -> "unspecified";
+                });
+            }
+            registry.metadataChanged(w);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.fine(() -> "model discovery failed for " + w.url() + ": " + e);
+        }
+    }
+
+    /** The probe interval in use. */
+    public Duration interval() {
+        return settings.interval();
+    }
+
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+    }
+}

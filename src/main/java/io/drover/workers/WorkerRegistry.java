@@ -1,0 +1,151 @@
+package io.drover.workers;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The set of registered workers, indexed by id and URL. Mutations (register, update, remove, status
+ * changes) are rare and serialised by a lock; each one publishes an immutable snapshot to the
+ * listeners (the routing engine), on the mutating thread. Reads of {@link #all()} are lock-free.
+ */
+public final class WorkerRegistry {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, Worker> byId = new LinkedHashMap<>();
+    private final Map<String, Worker> byUrl = new LinkedHashMap<>();
+    private final List<Consumer<List<Worker>>> listeners = new CopyOnWriteArrayList<>();
+    private volatile List<Worker> snapshot = List.of();
+
+    /** Thrown when a worker with the same URL is already registered. */
+    public static final class DuplicateWorkerException extends RuntimeException {
+        private final transient Worker existing;
+
+        DuplicateWorkerException(Worker existing) {
+            super("worker " + existing.url() + " is already registered as " + existing.id());
+            this.existing = existing;
+        }
+
+        public Worker existing() {
+            return existing;
+        }
+    }
+
+    /** Adds a listener that receives every new snapshot (and the current one at once). */
+    public void addListener(Consumer<List<Worker>> l) {
+        listeners.add(l);
+        l.accept(snapshot);
+    }
+
+    /** Registers a worker in state Pending; the caller starts its first probe. */
+    public Worker register(WorkerSpec spec) {
+        lock.lock();
+        try {
+            Worker existing = byUrl.get(spec.url());
+            if (existing != null) {
+                throw new DuplicateWorkerException(existing);
+            }
+            Worker w = new Worker(UUID.randomUUID().toString(), spec);
+            byId.put(w.id(), w);
+            byUrl.put(w.url(), w);
+            publish();
+            return w;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Finds a worker by id, or by URL (as given, or normalised). */
+    public Optional<Worker> find(String idOrUrl) {
+        List<Worker> s = snapshot;
+        String u = io.drover.config.WorkerUrls.normalize(idOrUrl);
+        for (Worker w : s) {
+            if (w.id().equals(idOrUrl) || w.url().equals(idOrUrl) || w.url().equals(u)) {
+                return Optional.of(w);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Removes a worker; in-flight requests to it finish. Returns false if it was not registered. */
+    public boolean remove(Worker w) {
+        lock.lock();
+        try {
+            if (byId.remove(w.id()) == null) {
+                return false;
+            }
+            byUrl.remove(w.url());
+            w.status(WorkerStatus.DRAINING);
+            publish();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Replaces a worker's spec (the URL stays). */
+    public void update(Worker w, WorkerSpec spec) {
+        lock.lock();
+        try {
+            w.spec(spec);
+            publish();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records a status change made by the health monitor and republishes. */
+    void changed(Worker w, WorkerStatus status) {
+        lock.lock();
+        try {
+            if (!byId.containsKey(w.id())) {
+                return; // removed meanwhile
+            }
+            w.status(status);
+            publish();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Republishes after discovered metadata (models, runtime) changed. */
+    void metadataChanged(Worker w) {
+        lock.lock();
+        try {
+            if (byId.containsKey(w.id())) {
+                publish();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every registered worker, in registration order. */
+    public List<Worker> all() {
+        return snapshot;
+    }
+
+    /** Workers currently Ready. */
+    public int readyCount() {
+        int n = 0;
+        for (Worker w : snapshot) {
+            if (w.isReady()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void publish() {
+        List<Worker> s = List.copyOf(new ArrayList<>(byId.values()));
+        snapshot = s;
+        for (Consumer<List<Worker>> l : listeners) {
+            l.accept(s);
+        }
+    }
+}

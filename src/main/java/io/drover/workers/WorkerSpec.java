@@ -1,0 +1,36 @@
+package io.drover.workers;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a client says about a worker when registering it (the body of {@code POST /workers}, or a
+ * {@code --worker-urls} entry). Immutable. Field names follow SMG's WorkerSpec.
+ *
+ * @param url          base URL, normalised (no trailing slash)
+ * @param models       model ids served; empty = discovered from the worker, or any model
+ * @param apiKey       key sent to this worker as {@code Authorization: Bearer}, or null
+ * @param labels       free-form labels
+ * @param priority     SMG priority (default 50)
+ * @param cost         SMG cost (default 1.0)
+ * @param workerType   regular, prefill, decode or encode
+ * @param runtimeType  sglang, vllm, trtllm, mlx, tokenspeed, external or unspecified
+ */
+public record WorkerSpec(String url, List<String> models, String apiKey, Map<String, String> labels,
+                         int priority, double cost, String workerType, String runtimeType) {
+
+    public WorkerSpec {
+        models = List.copyOf(models);
+        labels = Map.copyOf(labels);
+    }
+
+    /** A spec with SMG's defaults for everything but the URL. */
+    public static WorkerSpec of(String url) {
+        return new WorkerSpec(url, List.of(), null, Map.of(), 50, 1.0, "regular", "unspecified");
+    }
+
+    /** A copy serving {@code m}. */
+    public WorkerSpec withModels(List<String> m) {
+        return new WorkerSpec(url, m, apiKey, labels, priority, cost, workerType, runtimeType);
+    }
+}
