@@ -26,7 +26,7 @@ import java.util.logging.Logger;
  */
 public final class MockFleet implements AutoCloseable {
     /** Listeners per Helidon server: starting a server binds its listeners one after another. */
-    static final int LISTENERS_PER_SERVER = 256;
+    static final int LISTENERS_PER_SERVER = 500;
     /** Helidon loggers that print a line per listener; quieted while the fleet starts and stops. */
     private static final String[] CHATTY = {"io.helidon.webserver.LoomServer", "io.helidon.webserver.ServerListener"};
 
