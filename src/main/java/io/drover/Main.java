@@ -92,6 +92,11 @@ public final class Main {
                     + " workers, model 'mock-model'); --mock-workers 0 starts with none");
         }
         Gateway gateway = Gateway.start(config);
+        if (!config.workerUrls().isEmpty()
+                && !gateway.awaitReady(config.workerUrls().size(), java.time.Duration.ofSeconds(5))) {
+            LOG.warning(gateway.registry().readyCount() + " of " + config.workerUrls().size()
+                    + " worker(s) healthy so far; the others join once their health check passes");
+        }
         String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
         LOG.info("drover listening on " + config.host() + ":" + gateway.port() + ", policy " + config.policy()
                 + ", " + config.workerUrls().size() + " worker(s)"
@@ -102,9 +107,10 @@ public final class Main {
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
         CountDownLatch stopped = new CountDownLatch(1);
         AutoCloseable mockToClose = mock;
+        var grace = config.shutdownGracePeriod();
         Runnable drain = () -> {
             try {
-                boolean clean = gateway.shutdown(config.shutdownGracePeriod());
+                boolean clean = gateway.shutdown(grace);
                 LOG.info(clean ? "stopped cleanly" : "stopped with requests cut off by the grace period");
                 if (mockToClose != null) {
                     mockToClose.close();

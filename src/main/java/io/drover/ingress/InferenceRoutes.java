@@ -42,6 +42,9 @@ public final class InferenceRoutes {
             new Endpoint("/v1/classify", "req-"),
             new Endpoint("/generate", "gnt-"));
 
+    private static final io.helidon.http.HeaderName X_REQUEST_ID = HeaderNames.create("x-request-id");
+    private static final io.helidon.http.HeaderName ROUTING_KEY = HeaderNames.create("x-smg-routing-key");
+
     private final GatewayConfig config;
     private final RoutingEngine engine;
     private final WorkerClient client;
@@ -66,7 +69,7 @@ public final class InferenceRoutes {
     /** Handles one proxied POST. */
     public void handle(Endpoint ep, ServerRequest req, ServerResponse res) {
         String requestId = ids.resolve(req, ep.idPrefix());
-        res.header(HeaderNames.X_REQUEST_ID, requestId);
+        res.header(X_REQUEST_ID, requestId);
         if (state.draining()) {
             ApiErrors.send(res, 503, "service_unavailable", "shutting_down", "the gateway is shutting down");
             return;
@@ -89,7 +92,7 @@ public final class InferenceRoutes {
             return;
         }
         String model = summary.model() == null ? null : aliases.getOrDefault(summary.model(), summary.model());
-        String routingKey = req.headers().first(HeaderNames.create("x-smg-routing-key")).orElse(null);
+        String routingKey = req.headers().first(ROUTING_KEY).orElse(null);
         RouteRequest route = new RouteRequest(model, routingKey, null);
         RouteRequest.Outcome outcome = engine.route(route);
         String modelLabel = model == null ? "default" : model;
