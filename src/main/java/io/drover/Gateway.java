@@ -42,6 +42,7 @@ public final class Gateway implements AutoCloseable {
     private final ServingState state;
     private final Metrics metrics;
     private final WorkerRoutes workerRoutes;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private WebServer server;
     private MetricsServer metricsServer;
 
@@ -165,6 +166,9 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (server != null) {
             server.stop();
         }

@@ -14,6 +14,8 @@ import java.util.Map;
  * /generate, each as one JSON answer or as server-sent events. Runs on the request's virtual thread.
  */
 final class Inference {
+    /** Pause between the last bytes of a truncated answer and dropping its connection. */
+    private static final long TRUNCATE_DRAIN_MS = 50;
     private Inference() {
     }
 
@@ -176,7 +178,13 @@ final class Inference {
         if (!w.pause(ms)) throw new CloseConnectionException("mock fleet closed");
     }
 
-    private static CloseConnectionException truncated() {
+    /** Lets the events already written drain to the client, then drops the connection. */
+    static CloseConnectionException truncated() {
+        try {
+            Thread.sleep(TRUNCATE_DRAIN_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return new CloseConnectionException("mock fault: truncate");
     }
 

@@ -1,8 +1,11 @@
 package io.drover.mock;
 
+import io.helidon.http.encoding.ContentEncodingContext;
+import io.helidon.http.media.MediaContext;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -89,14 +92,30 @@ public final class MockFleet implements AutoCloseable {
 
     private static WebServer startServer(MockWorkerOptions options, List<MockWorker> group, List<WebServer> servers) {
         MockWorker first = group.getFirst();
+        // Listener settings are built once and shared: left to themselves, every listener would
+        // discover protocols, media support and content encodings through the service loader.
+        Http1Config http1 = Http1Config.create();
+        MediaContext media = MediaContext.create();
+        ContentEncodingContext encoding = ContentEncodingContext.create();
         WebServerConfig.Builder b = WebServer.builder()
                 .host(options.host())
                 .port(first.port())
                 .shutdownHook(false)
+                .featuresDiscoverServices(false)
+                .protocolsDiscoverServices(false)
+                .concurrencyLimitDiscoverServices(false)
+                .addProtocol(http1)
+                .mediaContext(media)
+                .contentEncoding(encoding)
                 .routing(HttpRouting.builder().any(new WorkerHandler(first, options)));
         for (int i = 1; i < group.size(); i++) {
             MockWorker w = group.get(i);
             b.putSocket(socketName(w), s -> s.host(options.host()).port(w.port())
+                    .protocolsDiscoverServices(false)
+                    .concurrencyLimitDiscoverServices(false)
+                    .addProtocol(http1)
+                    .mediaContext(media)
+                    .contentEncoding(encoding)
                     .routing(HttpRouting.builder().any(new WorkerHandler(w, options))));
         }
         WebServer server = b.build();

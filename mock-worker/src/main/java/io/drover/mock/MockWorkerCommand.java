@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
  * standalone through {@link #main}. {@link #call()} blocks the calling thread; a shutdown hook closes
  * the fleet.
  */
-@Command(name = "mock-worker", mixinStandardHelpOptions = true,
+@Command(name = "mock-worker", mixinStandardHelpOptions = true, version = "drover mock-worker",
         description = "Serve N fake SGLang/vLLM inference workers on consecutive ports.")
 public final class MockWorkerCommand implements Callable<Integer> {
     /** Up to this many workers the command prints one line per worker, else a summary. */

@@ -155,7 +155,7 @@ final class WorkerHandler implements Handler {
             c.worker().cancelled();
             throw new CloseConnectionException("client gone", e);
         }
-        throw new CloseConnectionException("mock fault: truncate");
+        throw Inference.truncated();
     }
 
     /** Sends a JSON answer that no fault alters (validation errors). */
