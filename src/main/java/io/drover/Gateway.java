@@ -80,7 +80,7 @@ public final class Gateway implements AutoCloseable {
         var inference = new InferenceRoutes(config, engine, client, new ResponseRelay(watchdog), metrics, state);
         var info = new InfoRoutes(registry, engine, client, config.modelAliases());
         var api = new HttpApi(inference, info, new HealthRoutes(registry, state), workerRoutes, metrics,
-                config.corsAllowedOrigins());
+                config.corsAllowedOrigins(), new io.drover.ingress.RequestIds(config.requestIdHeaders()));
         server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())

@@ -147,7 +147,16 @@ public final class ResponseRelay {
         End whole(LongConsumer onFirstByte) {
             byte[] head;
             try {
-                head = in.readNBytes(SMALL_BODY);
+                int b0 = in.read();
+                if (b0 >= 0) {
+                    onFirstByte.accept(System.nanoTime());
+                    byte[] rest = in.readNBytes(SMALL_BODY - 1);
+                    head = new byte[rest.length + 1];
+                    head[0] = (byte) b0;
+                    System.arraycopy(rest, 0, head, 1, rest.length);
+                } else {
+                    head = new byte[0];
+                }
             } catch (IOException e) {
                 if (clientGone) {
                     return End.CLIENT_GONE;
@@ -167,7 +176,6 @@ public final class ResponseRelay {
                 ApiErrors.send(res, 504, "timeout_error", "upstream_timeout", "the worker did not answer in time");
                 return End.TIMED_OUT;
             }
-            onFirstByte.accept(System.nanoTime());
             if (head.length < SMALL_BODY) {
                 try {
                     res.send(head);

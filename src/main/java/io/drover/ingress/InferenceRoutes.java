@@ -66,8 +66,17 @@ public final class InferenceRoutes {
         this.aliases = config.modelAliases();
     }
 
-    /** Handles one proxied POST. */
+    /** Handles one proxied POST; counted in flight (for the drain) from its first line to its last. */
     public void handle(Endpoint ep, ServerRequest req, ServerResponse res) {
+        state.enter();
+        try {
+            handleCounted(ep, req, res);
+        } finally {
+            state.exit();
+        }
+    }
+
+    private void handleCounted(Endpoint ep, ServerRequest req, ServerResponse res) {
         String requestId = ids.resolve(req, ep.idPrefix());
         res.header(X_REQUEST_ID, requestId);
         if (state.draining()) {
@@ -88,7 +97,7 @@ public final class InferenceRoutes {
         try {
             summary = RequestSummary.parse(body);
         } catch (RequestSummary.Malformed e) {
-            ApiErrors.send(res, 400, "invalid_request_error", "invalid_json", e.getMessage());
+            ApiErrors.send(res, 400, "invalid_request_error", "invalid_json", e.getMessage(), e.param());
             return;
         }
         String model = summary.model() == null ? null : aliases.getOrDefault(summary.model(), summary.model());
@@ -119,11 +128,9 @@ public final class InferenceRoutes {
             }
         }
         Worker worker = route.worker();
-        state.enter();
         try {
             forward(ep, req, res, body, summary, worker, requestId, modelLabel);
         } finally {
-            state.exit();
             engine.release(worker);
         }
     }
