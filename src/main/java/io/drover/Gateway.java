@@ -51,7 +51,8 @@ public final class Gateway implements AutoCloseable {
         this.metrics = new Metrics();
         this.registry = new WorkerRegistry();
         this.engine = new RoutingEngine(Policies.create(config.policy()));
-        this.client = new WorkerClient(Duration.ofSeconds(10), config.apiKey());
+        this.client = new WorkerClient(Duration.ofSeconds(10), config.requestTimeout(), config.health().timeout(),
+                config.apiKey());
         this.health = new HealthMonitor(registry, client, config.health(), metrics);
         this.watchdog = new StreamWatchdog();
         this.state = new ServingState();
@@ -85,6 +86,7 @@ public final class Gateway implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
+                .connectionOptions(o -> o.tcpNoDelay(true)) // small SSE events must not wait for delayed ACKs
                 .routing(api::register)
                 .build()
                 .start();

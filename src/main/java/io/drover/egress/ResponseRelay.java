@@ -5,11 +5,8 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
@@ -59,22 +56,22 @@ public final class ResponseRelay {
     }
 
     /**
-     * Relays {@code up} into {@code res}. Closes {@code up}'s body in every case.
+     * Relays {@code up} into {@code res}. Closes {@code up} in every case.
      *
      * @param deadlineNanos  absolute {@link System#nanoTime} deadline of the whole request
      * @param onFirstByte    told once, with the nanoTime, when the first body bytes arrive
      */
-    public End relay(HttpResponse<InputStream> up, ServerResponse res, long deadlineNanos, LongConsumer onFirstByte) {
-        res.status(up.statusCode());
-        for (Map.Entry<String, List<String>> h : up.headers().map().entrySet()) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
+    public End relay(UpstreamResponse up, ServerResponse res, long deadlineNanos, LongConsumer onFirstByte) {
+        res.status(up.status());
+        up.forEachHeader((n, values) -> {
+            String name = n.toLowerCase(Locale.ROOT);
             if (!dropsResponseHeader(name)) {
-                res.header(HeaderNames.create(name), h.getValue().toArray(String[]::new));
+                res.header(HeaderNames.create(name), values.toArray(String[]::new));
             }
-        }
-        boolean eventStream = up.headers().firstValue("content-type")
-                .map(v -> v.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
-        Relay r = new Relay(up.body(), res, deadlineNanos, eventStream);
+        });
+        String ct = up.contentType();
+        boolean eventStream = ct != null && ct.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+        Relay r = new Relay(up, res, deadlineNanos, eventStream);
         watchdog.watch(r);
         try {
             return eventStream ? r.stream(onFirstByte) : r.whole(onFirstByte);
@@ -85,6 +82,7 @@ public final class ResponseRelay {
     }
 
     private static final class Relay implements StreamWatchdog.Watched {
+        private final UpstreamResponse up;
         private final InputStream in;
         private final ServerResponse res;
         private final long deadlineNanos;
@@ -100,8 +98,9 @@ public final class ResponseRelay {
         private byte last1;
         private byte last2;
 
-        Relay(InputStream in, ServerResponse res, long deadlineNanos, boolean eventStream) {
-            this.in = in;
+        Relay(UpstreamResponse up, ServerResponse res, long deadlineNanos, boolean eventStream) {
+            this.up = up;
+            this.in = up.body();
             this.res = res;
             this.deadlineNanos = deadlineNanos;
             this.eventStream = eventStream;
@@ -124,7 +123,7 @@ public final class ResponseRelay {
                 int n;
                 try {
                     n = in.read(buf);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) { // Helidon's client reports a cut stream unchecked
                     return endBroken();
                 }
                 if (n < 0) {
@@ -147,17 +146,8 @@ public final class ResponseRelay {
         End whole(LongConsumer onFirstByte) {
             byte[] head;
             try {
-                int b0 = in.read();
-                if (b0 >= 0) {
-                    onFirstByte.accept(System.nanoTime());
-                    byte[] rest = in.readNBytes(SMALL_BODY - 1);
-                    head = new byte[rest.length + 1];
-                    head[0] = (byte) b0;
-                    System.arraycopy(rest, 0, head, 1, rest.length);
-                } else {
-                    head = new byte[0];
-                }
-            } catch (IOException e) {
+                head = readSmall(onFirstByte);
+            } catch (IOException | RuntimeException e) {
                 if (clientGone) {
                     return End.CLIENT_GONE;
                 }
@@ -166,7 +156,7 @@ public final class ResponseRelay {
                     return End.TIMED_OUT;
                 }
                 ApiErrors.send(res, 502, "upstream_error", "upstream_broken",
-                        "the worker's response broke off: " + e.getMessage());
+                        "the worker's response broke off before it was complete");
                 return End.UPSTREAM_BROKEN;
             }
             if (clientGone) {
@@ -200,9 +190,10 @@ public final class ResponseRelay {
                 int n;
                 try {
                     n = in.read(buf);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     // the length is unknown to the client: breaking the connection is the only honest signal
-                    throw new java.io.UncheckedIOException("worker response broke off", e);
+                    throw new java.io.UncheckedIOException("worker response broke off",
+                            e instanceof IOException io ? io : new IOException(e));
                 }
                 if (n < 0) {
                     finish();
@@ -211,6 +202,45 @@ public final class ResponseRelay {
                 if (!write(buf, n, false)) {
                     return End.CLIENT_GONE;
                 }
+            }
+        }
+
+        /**
+         * Reads the body whole if it is smaller than {@value #SMALL_BODY} bytes (exactly sized when
+         * the worker gave its length); otherwise returns the first {@value #SMALL_BODY} bytes.
+         */
+        private byte[] readSmall(LongConsumer onFirstByte) throws IOException {
+            long declared = up.contentLength();
+            byte[] buf = new byte[declared >= 0 && declared < SMALL_BODY ? (int) declared : 8192];
+            int n = 0;
+            boolean first = true;
+            while (true) {
+                if (n == buf.length) {
+                    if (declared >= 0 && declared == n) {
+                        // read on to the end of the entity, or the client drops the pooled connection
+                        int r = in.read();
+                        if (r < 0) {
+                            if (first) {
+                                onFirstByte.accept(System.nanoTime());
+                            }
+                            return buf;
+                        }
+                        throw new IOException("the worker sent more than its Content-Length");
+                    }
+                    if (n >= SMALL_BODY) {
+                        return buf;
+                    }
+                    buf = java.util.Arrays.copyOf(buf, Math.min(SMALL_BODY, n * 2));
+                }
+                int r = in.read(buf, n, buf.length - n);
+                if (r < 0) {
+                    return n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
+                }
+                if (first && r > 0) {
+                    first = false;
+                    onFirstByte.accept(System.nanoTime());
+                }
+                n += r;
             }
         }
 
@@ -286,11 +316,7 @@ public final class ResponseRelay {
 
         void closeUpstream() {
             done = true;
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // closing is all we wanted
-            }
+            up.close();
         }
 
         @Override

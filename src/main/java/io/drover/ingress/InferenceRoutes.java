@@ -3,6 +3,7 @@ package io.drover.ingress;
 import io.drover.config.GatewayConfig;
 import io.drover.egress.ApiErrors;
 import io.drover.egress.ResponseRelay;
+import io.drover.egress.UpstreamResponse;
 import io.drover.observability.Metrics;
 import io.drover.routing.RouteRequest;
 import io.drover.routing.RoutingEngine;
@@ -12,11 +13,8 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -143,17 +141,16 @@ public final class InferenceRoutes {
         long start = System.nanoTime();
         long deadline = start + config.requestTimeout().toNanos();
         try {
-            HttpResponse<InputStream> up;
+            UpstreamResponse up;
             try {
-                up = client.send(worker, "POST", ep.path() + query(req), body, forwardedHeaders(req, requestId),
-                        config.requestTimeout());
-            } catch (HttpConnectTimeoutException | ConnectException e) {
+                up = client.send(worker, "POST", ep.path() + query(req), body, forwardedHeaders(req, requestId));
+            } catch (ConnectException e) {
                 metrics.workerError(worker.spec().workerType(), "connect_failed", worker.url());
                 metrics.routerError(backend, modelLabel, ep.path(), "upstream_unreachable");
                 ApiErrors.send(res, 502, "upstream_error", "upstream_unreachable",
                         "could not connect to worker " + worker.url());
                 return;
-            } catch (HttpTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 metrics.workerError(worker.spec().workerType(), "timeout", worker.url());
                 metrics.routerError(backend, modelLabel, ep.path(), "upstream_timeout");
                 ApiErrors.send(res, 504, "timeout_error", "upstream_timeout",
@@ -166,12 +163,8 @@ public final class InferenceRoutes {
                 ApiErrors.send(res, 502, "upstream_error", "upstream_unreachable",
                         "the request to worker " + worker.url() + " failed: " + e.getClass().getSimpleName());
                 return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ApiErrors.send(res, 503, "service_unavailable", "interrupted", "the gateway is shutting down");
-                return;
             }
-            metrics.upstreamResponse(up.statusCode(), null);
+            metrics.upstreamResponse(up.status(), null);
             ResponseRelay.End end = relay.relay(up, res, deadline,
                     t -> metrics.firstByte(backend, modelLabel, ep.path(), t - start));
             switch (end) {
