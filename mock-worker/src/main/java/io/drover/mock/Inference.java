@@ -41,7 +41,8 @@ final class Inference {
             WorkerHandler.sendJson(c, 400, Json.error(400, "\"messages\" (array) is required"));
             return;
         }
-        generateOpenAi(c, Tokens.countMessages(messages), true);
+        if (c.worker().engine() != null) RealisticInference.openAi(c, PromptBlocks.ofMessages(messages, c.options().blockSize()), true);
+        else generateOpenAi(c, Tokens.countMessages(messages), true);
     }
 
     static void completion(Call c) throws InterruptedException {
@@ -50,7 +51,8 @@ final class Inference {
             WorkerHandler.sendJson(c, 400, Json.error(400, "\"prompt\" is required"));
             return;
         }
-        generateOpenAi(c, Tokens.countAny(prompt), false);
+        if (c.worker().engine() != null) RealisticInference.openAi(c, PromptBlocks.ofPrompt(prompt, c.options().blockSize()), false);
+        else generateOpenAi(c, Tokens.countAny(prompt), false);
     }
 
     private static void generateOpenAi(Call c, int prompt, boolean chat) throws InterruptedException {
@@ -104,8 +106,15 @@ final class Inference {
     }
 
     private static StringBuilder usage(StringBuilder sb, int prompt, int completion) {
-        return sb.append("\"usage\":{\"prompt_tokens\":").append(prompt).append(",\"completion_tokens\":").append(completion)
-                .append(",\"total_tokens\":").append(prompt + completion).append('}');
+        return usage(sb, prompt, completion, -1);
+    }
+
+    /** The OpenAI usage object; {@code cached >= 0} adds prompt_tokens_details.cached_tokens. */
+    static StringBuilder usage(StringBuilder sb, int prompt, int completion, int cached) {
+        sb.append("\"usage\":{\"prompt_tokens\":").append(prompt).append(",\"completion_tokens\":").append(completion)
+                .append(",\"total_tokens\":").append(prompt + completion);
+        if (cached >= 0) sb.append(",\"prompt_tokens_details\":{\"cached_tokens\":").append(cached).append('}');
+        return sb.append('}');
     }
 
     /** SGLang's native /generate: {"text", "output_ids", "meta_info"}; a list of texts answers a list. */
@@ -124,6 +133,10 @@ final class Inference {
             return;
         }
         MockWorker w = c.worker();
+        if (w.engine() != null) {
+            RealisticInference.generate(c, batch ? (List<?>) input : List.of(input), batch);
+            return;
+        }
         int[] budget = Tokens.budget(body, w.outputTokens());
         int n = budget[0];
         boolean length = budget[1] == 1;
@@ -163,6 +176,11 @@ final class Inference {
     }
 
     private static StringBuilder genObject(StringBuilder sb, String id, int prompt, int n, int upTo, String finish) {
+        return genObject(sb, id, prompt, n, upTo, finish, 0);
+    }
+
+    /** One /generate result object; {@code cached} goes to meta_info.cached_tokens. */
+    static StringBuilder genObject(StringBuilder sb, String id, int prompt, int n, int upTo, String finish, int cached) {
         sb.append("{\"text\":\"").append(Tokens.text(upTo)).append("\",\"output_ids\":[");
         for (int i = 0; i < upTo; i++) sb.append(i > 0 ? "," : "").append(1000 + i);
         sb.append("],\"meta_info\":{\"id\":\"").append(id).append("\",\"finish_reason\":");
@@ -170,7 +188,7 @@ final class Inference {
         else if (finish.equals("length")) sb.append("{\"type\":\"length\",\"length\":").append(n).append('}');
         else sb.append("{\"type\":\"stop\",\"matched\":null}");
         return sb.append(",\"prompt_tokens\":").append(prompt).append(",\"completion_tokens\":").append(upTo)
-                .append(",\"cached_tokens\":0}}");
+                .append(",\"cached_tokens\":").append(cached).append("}}");
     }
 
     /** Waits {@code ms}; drops the connection if the fleet closes meanwhile. */

@@ -24,6 +24,8 @@ public final class MockWorker {
     private volatile long tokenDelayMs;
     private volatile int outputTokens;
     private volatile boolean closed;
+    /** The batching simulator in realistic mode, else null. */
+    private final Engine engine;
 
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong active = new AtomicLong();
@@ -44,7 +46,11 @@ public final class MockWorker {
         this.genMs = options.genMs();
         this.tokenDelayMs = options.tokenDelayMs();
         this.outputTokens = options.outputTokens();
+        this.engine = options.isRealistic() ? new Engine(options) : null;
     }
+
+    /** The realistic-mode batching simulator, or null in canned mode. */
+    public Engine engine() { return engine; }
 
     /** Position of this worker in its fleet (0-based). */
     public int index() { return index; }
@@ -85,13 +91,14 @@ public final class MockWorker {
     public int outputTokens() { return outputTokens; }
     public void setOutputTokens(int n) { if (n < 0) throw new IllegalArgumentException("n < 0"); this.outputTokens = n; }
 
-    /** Clears counters, last request and fault (knobs keep their values). */
+    /** Clears counters, last request and fault (knobs and the realistic engine's cache keep their values). */
     public void reset() {
         requests.set(0);
         cancelled.set(0);
         lastHeaders = Map.of();
         lastBody = new byte[0];
         setFault(Fault.NONE);
+        if (engine != null) engine.resetCounters();
     }
 
     /** Tokens (prompt + completion) of requests in flight, for load reports. */
@@ -125,6 +132,7 @@ public final class MockWorker {
     void close() {
         closed = true;
         signal();
+        if (engine != null) engine.close();
     }
 
     private void signal() {

@@ -37,12 +37,32 @@ public final class MockWorkerCommand implements Callable<Integer> {
     long tokenDelayMs;
     @Option(names = "--embedding-dim", description = "Embedding vector length (default: ${DEFAULT-VALUE}).")
     int embeddingDim = 8;
+    @Option(names = "--engine", description = "canned (fixed delays) or realistic (batching simulator) (default: ${DEFAULT-VALUE}).")
+    String engine = MockWorkerOptions.CANNED;
+    @Option(names = "--prefill-tps", description = "Realistic: uncached prompt tokens prefilled per second (default: ${DEFAULT-VALUE}).")
+    double prefillTps = 8000;
+    @Option(names = "--decode-base-ms", description = "Realistic: fixed step time (default: ${DEFAULT-VALUE}).")
+    double decodeBaseMs = 6.0;
+    @Option(names = "--decode-per-req-ms", description = "Realistic: step time per running request (default: ${DEFAULT-VALUE}).")
+    double decodePerReqMs = 0.35;
+    @Option(names = "--prefill-chunk", description = "Realistic: prompt tokens prefilled per step (default: ${DEFAULT-VALUE}).")
+    int prefillChunk = 2048;
+    @Option(names = "--max-running", description = "Realistic: running-request cap (default: ${DEFAULT-VALUE}).")
+    int maxRunning = 256;
+    @Option(names = "--kv-tokens", description = "Realistic: KV capacity in tokens (default: ${DEFAULT-VALUE}).")
+    long kvTokens = 524_288;
+    @Option(names = "--block-size", description = "Realistic: prefix-cache block size in tokens (default: ${DEFAULT-VALUE}).")
+    int blockSize = 16;
+    @Option(names = "--prefix-cache", arity = "1", description = "Realistic: prefix cache on (default: ${DEFAULT-VALUE}).")
+    boolean prefixCache = true;
 
     /** The options the flags describe. */
     MockWorkerOptions options() {
         return MockWorkerOptions.builder().host(host).httpBasePort(httpBasePort).httpCount(httpCount).model(model)
                 .backend(backend).outputTokens(outputTokens).genMs(genMs).tokenDelayMs(tokenDelayMs)
-                .embeddingDim(embeddingDim).build();
+                .embeddingDim(embeddingDim).engine(engine).prefillTps(prefillTps).decodeBaseMs(decodeBaseMs)
+                .decodePerReqMs(decodePerReqMs).prefillChunk(prefillChunk).maxRunning(maxRunning).kvTokens(kvTokens)
+                .blockSize(blockSize).prefixCache(prefixCache).build();
     }
 
     @Override
@@ -68,7 +88,7 @@ public final class MockWorkerCommand implements Callable<Integer> {
             fleet.close();
             stopped.countDown();
         }, "mock-worker-shutdown"));
-        System.out.println(describe(fleet) + " (" + options.backend() + ", model " + options.model() + ", started in " + ms + " ms)");
+        System.out.println(describe(fleet) + " (" + options.backend() + ", " + options.engine() + " engine, model " + options.model() + ", started in " + ms + " ms)");
         System.out.flush();
         stopped.await();
         return 0;

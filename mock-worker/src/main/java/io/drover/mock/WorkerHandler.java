@@ -63,13 +63,17 @@ final class WorkerHandler implements Handler {
                 else notFound(res, path);
             }
             case "/get_loads", "/v1/loads" -> json(res, 200, loads());
-            case "/get_load" -> json(res, 200, "[{\"dp_rank\":0,\"num_reqs\":" + worker.activeRequests()
-                    + ",\"num_waiting_reqs\":0,\"num_tokens\":" + worker.activeTokens() + "}]");
+            case "/get_load" -> {
+                Load l = load();
+                json(res, 200, "[{\"dp_rank\":0,\"num_reqs\":" + (l.running + l.waiting)
+                        + ",\"num_waiting_reqs\":" + l.waiting + ",\"num_tokens\":" + l.used + "}]");
+            }
             case "/metrics" -> {
                 res.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
                 res.send(metrics().getBytes(StandardCharsets.UTF_8));
             }
             case "/flush_cache" -> {
+                if (worker.engine() != null) worker.engine().flush();
                 res.header("Content-Type", "text/plain; charset=utf-8");
                 res.send("Cache flushed.\n".getBytes(StandardCharsets.UTF_8));
             }
@@ -238,6 +242,19 @@ final class WorkerHandler implements Handler {
         m.put("gen_ms", worker.genMs());
         m.put("token_delay_ms", worker.tokenDelayMs());
         m.put("output_tokens", worker.outputTokens());
+        if (worker.engine() != null) {
+            Engine.Stats st = worker.engine().stats();
+            m.put("engine", "realistic");
+            m.put("running", st.running());
+            m.put("waiting", st.waiting());
+            m.put("used_tokens", st.usedTokens());
+            m.put("cached_blocks", st.cachedBlocks());
+            m.put("prompt_tokens", st.promptTokens());
+            m.put("cached_tokens", st.cachedTokens());
+            m.put("generated_tokens", st.generatedTokens());
+            m.put("cache_hit_rate", st.cacheHitRate());
+            m.put("steps", st.steps());
+        }
         return Json.write(m);
     }
 
@@ -269,34 +286,50 @@ final class WorkerHandler implements Handler {
         m.put("tp_size", 1);
         m.put("dp_size", 1);
         m.put("pp_size", 1);
-        m.put("max_running_requests", MAX_RUNNING);
-        m.put("max_total_num_tokens", MAX_TOTAL_TOKENS);
+        m.put("max_running_requests", worker.engine() != null ? options.maxRunning() : MAX_RUNNING);
+        m.put("max_total_num_tokens", worker.engine() != null ? options.kvTokens() : MAX_TOTAL_TOKENS);
         m.put("context_length", CONTEXT_LENGTH);
         m.put("is_embedding", false);
         m.put("version", options.isVllm() ? VLLM_VERSION : SGLANG_VERSION);
         return Json.write(m);
     }
 
-    private String loads() {
-        long running = worker.activeRequests();
+    /** Live load figures: from the realistic engine, else from the canned request counters. */
+    private record Load(long running, long waiting, long used, long capacity, int maxRunning, double usage, double hitRate,
+                        long promptTokens, long cachedTokens) {}
+
+    private Load load() {
+        Engine e = worker.engine();
+        if (e != null) {
+            Engine.Stats s = e.stats();
+            return new Load(s.running(), s.waiting(), Math.min(s.usedTokens(), s.capacityTokens()), s.capacityTokens(),
+                    options.maxRunning(), s.tokenUsage(), s.cacheHitRate(), s.promptTokens(), s.cachedTokens());
+        }
         long used = Math.min(worker.activeTokens(), MAX_TOTAL_TOKENS);
-        double usage = (double) used / MAX_TOTAL_TOKENS;
+        return new Load(worker.activeRequests(), 0, used, MAX_TOTAL_TOKENS, MAX_RUNNING, (double) used / MAX_TOTAL_TOKENS,
+                0.0, worker.promptTokensTotal(), 0);
+    }
+
+    private String loads() {
+        Load l = load();
+        long running = l.running();
+        double usage = l.usage();
         Map<String, Object> load = new LinkedHashMap<>();
         load.put("dp_rank", 0);
         load.put("num_running_reqs", running);
-        load.put("num_waiting_reqs", 0);
-        load.put("num_reqs", running);
-        load.put("num_used_tokens", used);
-        load.put("max_total_num_tokens", MAX_TOTAL_TOKENS);
+        load.put("num_waiting_reqs", l.waiting());
+        load.put("num_reqs", running + l.waiting());
+        load.put("num_used_tokens", l.used());
+        load.put("max_total_num_tokens", l.capacity());
         load.put("token_usage", usage);
-        load.put("max_running_requests", MAX_RUNNING);
+        load.put("max_running_requests", l.maxRunning());
         load.put("gen_throughput", 0.0);
-        load.put("cache_hit_rate", 0.0);
-        load.put("utilization", (double) running / MAX_RUNNING);
+        load.put("cache_hit_rate", l.hitRate());
+        load.put("utilization", (double) running / l.maxRunning());
         Map<String, Object> aggregate = new LinkedHashMap<>();
         aggregate.put("total_running_reqs", running);
-        aggregate.put("total_waiting_reqs", 0);
-        aggregate.put("total_reqs", running);
+        aggregate.put("total_waiting_reqs", l.waiting());
+        aggregate.put("total_reqs", running + l.waiting());
         aggregate.put("avg_token_usage", usage);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("timestamp", System.currentTimeMillis() / 1000.0);
@@ -308,22 +341,26 @@ final class WorkerHandler implements Handler {
     }
 
     private String metrics() {
-        long running = worker.activeRequests();
-        double usage = (double) Math.min(worker.activeTokens(), MAX_TOTAL_TOKENS) / MAX_TOTAL_TOKENS;
+        Load l = load();
+        long running = l.running();
+        double usage = l.usage();
         String labels = "{model_name=" + Json.str(options.model()) + "}";
         StringBuilder sb = new StringBuilder(1024);
         if (options.isVllm()) {
             gauge(sb, "vllm:num_requests_running", "Number of requests in model execution batches.", labels, running);
-            gauge(sb, "vllm:num_requests_waiting", "Number of requests waiting to be processed.", labels, 0);
+            gauge(sb, "vllm:num_requests_waiting", "Number of requests waiting to be processed.", labels, l.waiting());
             gauge(sb, "vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", labels, usage);
             counter(sb, "vllm:prompt_tokens_total", "Number of prefill tokens processed.", labels, worker.promptTokensTotal());
             counter(sb, "vllm:generation_tokens_total", "Number of generation tokens processed.", labels, worker.generationTokensTotal());
             counter(sb, "vllm:request_success_total", "Count of requests received.", labels, worker.requestCount());
+            if (worker.engine() != null) counter(sb, "vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens.", labels, l.promptTokens());
+            if (worker.engine() != null) counter(sb, "vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.", labels, l.cachedTokens());
         } else {
             gauge(sb, "sglang:num_running_reqs", "The number of running requests.", labels, running);
-            gauge(sb, "sglang:num_queue_reqs", "The number of requests in the waiting queue.", labels, 0);
+            gauge(sb, "sglang:num_queue_reqs", "The number of requests in the waiting queue.", labels, l.waiting());
             gauge(sb, "sglang:token_usage", "The token usage.", labels, usage);
-            gauge(sb, "sglang:max_total_num_tokens", "Maximum total number of tokens.", labels, MAX_TOTAL_TOKENS);
+            if (worker.engine() != null) gauge(sb, "sglang:cache_hit_rate", "The prefix cache hit rate.", labels, l.hitRate());
+            gauge(sb, "sglang:max_total_num_tokens", "Maximum total number of tokens.", labels, l.capacity());
             counter(sb, "sglang:prompt_tokens_total", "Number of prefill tokens processed.", labels, worker.promptTokensTotal());
             counter(sb, "sglang:generation_tokens_total", "Number of generation tokens processed.", labels, worker.generationTokensTotal());
             counter(sb, "sglang:num_requests_total", "Number of requests processed.", labels, worker.requestCount());
