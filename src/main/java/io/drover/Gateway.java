@@ -11,7 +11,12 @@ import io.drover.ingress.ServingState;
 import io.drover.ingress.WorkerRoutes;
 import io.drover.observability.Metrics;
 import io.drover.observability.MetricsServer;
+import io.drover.config.RoutingSettings;
 import io.drover.routing.Policies;
+import io.drover.routing.prefix.BlockHashes;
+import io.drover.routing.prefix.ChroniclePrefixIndex;
+import io.drover.routing.prefix.PrefixIndex;
+import io.drover.workers.LoadMonitor;
 import io.drover.routing.RoutingEngine;
 import io.drover.workers.HealthMonitor;
 import io.drover.workers.Worker;
@@ -42,6 +47,8 @@ public final class Gateway implements AutoCloseable {
     private final ServingState state;
     private final Metrics metrics;
     private final WorkerRoutes workerRoutes;
+    private final PrefixIndex index;
+    private final LoadMonitor loads;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private WebServer server;
     private MetricsServer metricsServer;
@@ -50,13 +57,30 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.metrics = new Metrics();
         this.registry = new WorkerRegistry();
-        this.engine = new RoutingEngine(Policies.create(config.policy()));
+        this.index = config.policy().equals("cache_aware") ? openIndex(config.routing()) : null;
+        this.engine = new RoutingEngine(Policies.factory(config.policy(), config.routing(), index),
+                config.routing().evictionInterval());
         this.client = new WorkerClient(Duration.ofSeconds(10), config.requestTimeout(), config.health().timeout(),
                 config.apiKey());
         this.health = new HealthMonitor(registry, client, config.health(), metrics);
+        this.loads = switch (config.policy()) {
+            case "power_of_two", "least_load", "cache_aware" ->
+                    new LoadMonitor(registry, client, config.routing().loadMonitorInterval());
+            default -> null;
+        };
         this.watchdog = new StreamWatchdog();
         this.state = new ServingState();
         this.workerRoutes = new WorkerRoutes(registry, health);
+    }
+
+    private static PrefixIndex openIndex(RoutingSettings r) {
+        try {
+            long perModel = r.maxBlocksPerModel();
+            return ChroniclePrefixIndex.open(r.prefixIndexPath(), 2 * perModel, perModel, r.evictionInterval());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the prefix index " + r.prefixIndexPath() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Starts a gateway; throws {@link IOException} when a port cannot be bound. */
@@ -74,6 +98,9 @@ public final class Gateway implements AutoCloseable {
     private void startAll() throws IOException {
         engine.start();
         registry.addListener(engine::workersChanged);
+        if (index != null) {
+            registry.addRemovalListener(w -> index.removeWorker(BlockHashes.key(w.url())));
+        }
         metrics.bindWorkers(() -> registry.all().stream()
                 .map(w -> new Metrics.WorkerSample(w.url(), w.spec().workerType(), w.models(), w.inFlight(),
                         w.isReady()))
@@ -103,6 +130,9 @@ public final class Gateway implements AutoCloseable {
             }
         }
         health.start();
+        if (loads != null) {
+            loads.start();
+        }
         for (String url : config.workerUrls()) {
             try {
                 workerRoutes.register(WorkerSpec.of(url));
@@ -178,9 +208,15 @@ public final class Gateway implements AutoCloseable {
             metricsServer.close();
         }
         health.close();
+        if (loads != null) {
+            loads.close();
+        }
         watchdog.close();
         engine.close();
         client.close();
+        if (index != null) {
+            index.close();
+        }
     }
 
     /** Worker URLs as configured (for the start-up banner). */

@@ -42,6 +42,8 @@ public final class InferenceRoutes {
 
     private static final io.helidon.http.HeaderName X_REQUEST_ID = HeaderNames.create("x-request-id");
     private static final io.helidon.http.HeaderName ROUTING_KEY = HeaderNames.create("x-smg-routing-key");
+    private static final io.helidon.http.HeaderName TARGET_WORKER = HeaderNames.create("x-smg-target-worker");
+    private static final io.helidon.http.HeaderName FORWARDED_FOR = HeaderNames.create("x-forwarded-for");
 
     private final GatewayConfig config;
     private final RoutingEngine engine;
@@ -93,14 +95,16 @@ public final class InferenceRoutes {
         }
         RequestSummary summary;
         try {
-            summary = RequestSummary.parse(body);
+            summary = RequestSummary.parse(body, engine.needsText());
         } catch (RequestSummary.Malformed e) {
             ApiErrors.send(res, 400, "invalid_request_error", "invalid_json", e.getMessage(), e.param());
             return;
         }
         String model = summary.model() == null ? null : aliases.getOrDefault(summary.model(), summary.model());
-        String routingKey = req.headers().first(ROUTING_KEY).orElse(null);
-        RouteRequest route = new RouteRequest(model, routingKey, null);
+        var h = req.headers();
+        String routingKey = h.first(ROUTING_KEY).orElse(null);
+        RouteRequest route = new RouteRequest(model, routingKey, summary.text(), summary.tokens(),
+                h.first(TARGET_WORKER).orElse(null), implicitKey(h));
         RouteRequest.Outcome outcome = engine.route(route);
         String modelLabel = model == null ? "default" : model;
         switch (outcome) {
@@ -116,6 +120,14 @@ public final class InferenceRoutes {
                 ApiErrors.send(res, 503, "service_unavailable", "no_available_workers",
                         model == null ? "no healthy worker is available"
                                 : "no healthy worker is available for model '" + model + "'");
+                return;
+            }
+            case REFUSED -> {
+                metrics.routerError("unknown", modelLabel, ep.path(), "no_available_workers");
+                ApiErrors.send(res, 503, "service_unavailable", "no_available_workers",
+                        "the " + engine.policyName() + " policy found no worker for this request"
+                                + (route.targetWorker() != null ? " (x-smg-target-worker '" + route.targetWorker()
+                                        + "' is not a Ready worker's index)" : ""));
                 return;
             }
             default -> {
@@ -136,7 +148,7 @@ public final class InferenceRoutes {
     private void forward(Endpoint ep, ServerRequest req, ServerResponse res, byte[] body, RequestSummary summary,
                          Worker worker, String requestId, String modelLabel) {
         String backend = worker.runtime();
-        metrics.selected(worker.spec().workerType(), modelLabel, engine.policy().name(), worker.url());
+        metrics.selected(worker.spec().workerType(), modelLabel, engine.policyName(), worker.url());
         metrics.routed(backend, modelLabel, ep.path(), summary.stream());
         long start = System.nanoTime();
         long deadline = start + config.requestTimeout().toNanos();
@@ -179,6 +191,19 @@ public final class InferenceRoutes {
         } finally {
             metrics.routedDone(backend, modelLabel, ep.path(), System.nanoTime() - start);
         }
+    }
+
+    /** A stickiness key from the caller's identity: authorization, then x-forwarded-for, then cookie. */
+    private static String implicitKey(io.helidon.http.ServerRequestHeaders h) {
+        var a = h.first(HeaderNames.AUTHORIZATION);
+        if (a.isPresent()) {
+            return a.get();
+        }
+        var f = h.first(FORWARDED_FOR);
+        if (f.isPresent()) {
+            return f.get();
+        }
+        return h.first(HeaderNames.COOKIE).orElse(null);
     }
 
     /** The client's allow-listed headers, plus the request id. */

@@ -20,6 +20,7 @@ public final class Worker {
     private volatile String runtime;
     private volatile String lastError;
     private volatile long lastProbeNanos;
+    private volatile LoadSnapshot load;
 
     // health-probe streaks: touched only by the probe running for this worker
     int consecutiveFailures;
@@ -109,6 +110,15 @@ public final class Worker {
 
     void lastProbeNanos(long t) {
         this.lastProbeNanos = t;
+    }
+
+    /** The worker's last load report, or null when none was polled (or polling is off). */
+    public LoadSnapshot load() {
+        return load;
+    }
+
+    void load(LoadSnapshot l) {
+        this.load = l;
     }
 
     /** Requests dispatched to this worker whose response has not ended yet. */

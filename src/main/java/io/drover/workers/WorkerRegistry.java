@@ -20,6 +20,7 @@ public final class WorkerRegistry {
     private final Map<String, Worker> byId = new LinkedHashMap<>();
     private final Map<String, Worker> byUrl = new LinkedHashMap<>();
     private final List<Consumer<List<Worker>>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Worker>> removalListeners = new CopyOnWriteArrayList<>();
     private volatile List<Worker> snapshot = List.of();
 
     /** Thrown when a worker with the same URL is already registered. */
@@ -40,6 +41,11 @@ public final class WorkerRegistry {
     public void addListener(Consumer<List<Worker>> l) {
         listeners.add(l);
         l.accept(snapshot);
+    }
+
+    /** Adds a listener told of each worker removed (after the new snapshot was published). */
+    public void addRemovalListener(Consumer<Worker> l) {
+        removalListeners.add(l);
     }
 
     /** Registers a worker in state Pending; the caller starts its first probe. */
@@ -82,6 +88,7 @@ public final class WorkerRegistry {
             byUrl.remove(w.url());
             w.status(WorkerStatus.DRAINING);
             publish();
+            removalListeners.forEach(l -> l.accept(w));
             return true;
         } finally {
             lock.unlock();
