@@ -28,17 +28,42 @@ public final class Report {
 
     public static void main(String[] args) throws Exception {
         Path out = null;
+        boolean table = false;
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--out")) out = Path.of(args[++i]);
+            else if (args[i].equals("--table")) table = true;
             else runs.add(JSON.std.mapFrom(Files.readString(Path.of(args[i]))));
         }
-        if (out == null || runs.isEmpty()) {
-            System.err.println("usage: Report --out FILE.html RESULT.json...");
+        if ((out == null && !table) || runs.isEmpty()) {
+            System.err.println("usage: Report [--table] [--out FILE.html] RESULT.json...");
             System.exit(2);
         }
-        WorkloadGen.write(out, html(runs));
-        System.out.println("report: " + out);
+        if (table) System.out.print(markdown(runs));
+        if (out != null) {
+            WorkloadGen.write(out, html(runs));
+            System.out.println("report: " + out);
+        }
+    }
+
+    /** One markdown row per run: TTFT and E2E p50/p99, throughput, cache hit rate, load CV, errors. */
+    @SuppressWarnings("unchecked")
+    static String markdown(List<Map<String, Object>> runs) {
+        StringBuilder sb = new StringBuilder("| run | requests | errors | req/s | out tok/s | TTFT p50 ms | TTFT p99 ms | "
+                + "E2E p50 ms | E2E p99 ms | ITL p50 ms | cache hit | load CV | requests per worker |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (Map<String, Object> r : runs) {
+            Map<String, Object> t = (Map<String, Object>) r.get("ttftMillis");
+            Map<String, Object> e = (Map<String, Object>) r.get("e2eMillis");
+            Map<String, Object> i = (Map<String, Object>) r.get("itlMillis");
+            sb.append("| ").append(label(r)).append(" | ").append(r.get("requests")).append(" | ").append(r.get("errors"))
+                    .append(" | ").append(r.get("requestsPerSec")).append(" | ").append(r.get("outputTokensPerSec"))
+                    .append(" | ").append(t.get("p50")).append(" | ").append(t.get("p99")).append(" | ").append(e.get("p50"))
+                    .append(" | ").append(e.get("p99")).append(" | ").append(i.get("p50")).append(" | ")
+                    .append(r.get("cacheHitRate")).append(" | ").append(r.get("loadCv")).append(" | ")
+                    .append(r.get("requestsPerWorker")).append(" |\n");
+        }
+        return sb.toString();
     }
 
     /** The whole HTML page for {@code runs}. */
