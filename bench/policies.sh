@@ -6,25 +6,28 @@
 # A policy Drover refuses (exit at startup) is skipped with a message.
 # Env: WORKLOAD (mooncake|gsp, default mooncake), WORKERS (8), REQUESTS (400), TIME_SCALE (4), MAX_OUTPUT (128),
 #      PREFILL_TPS (32000: with TIME_SCALE 4 the fleet's prefill capacity matches ~0.7x the offered load),
-#      DURATION (60 s cap per policy), RATE (gsp: 12 req/s), BASE_PORT (19300), STREAM (1).
-# Writes target/policies/POLICY.json, POLICY.hlog, report.html and prints a markdown table.
+#      DURATION (60 s cap per policy), BASE_PORT (19300), STREAM (1);
+#      gsp: RATE (16 req/s), GSP_GROUPS (16), GSP_PROMPTS (16), GSP_SYSTEM (2048 tokens), GSP_QUESTION (128), OUTPUT_LEN (64).
+# Writes target/policies-WORKLOAD/POLICY.json, POLICY.hlog, report.html and prints a markdown table.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH"
 WORKLOAD="${WORKLOAD:-mooncake}"; WORKERS="${WORKERS:-8}"; REQUESTS="${REQUESTS:-400}"; TIME_SCALE="${TIME_SCALE:-4}"
-MAX_OUTPUT="${MAX_OUTPUT:-128}"; PREFILL_TPS="${PREFILL_TPS:-32000}"; DURATION="${DURATION:-60}"; RATE="${RATE:-12}"
-BASE="${BASE_PORT:-19300}"; STREAM="${STREAM:-1}"
+MAX_OUTPUT="${MAX_OUTPUT:-128}"; PREFILL_TPS="${PREFILL_TPS:-32000}"; DURATION="${DURATION:-60}"
+BASE="${BASE_PORT:-19300}"; STREAM="${STREAM:-1}"; RATE="${RATE:-16}"
+GSP=(--gsp-groups "${GSP_GROUPS:-16}" --gsp-prompts "${GSP_PROMPTS:-16}" --gsp-system-len "${GSP_SYSTEM:-2048}"
+     --gsp-question-len "${GSP_QUESTION:-128}" --output-len "${OUTPUT_LEN:-64}")
 POLICIES=("$@")
 [ ${#POLICIES[@]} -gt 0 ] || POLICIES=(random round_robin power_of_two passthrough cache_aware least_load prefix_hash \
     consistent_hashing manual bucket oracle)
-OUT="$ROOT/target/policies"; LOGS="$ROOT/target/bench-logs"
+OUT="$ROOT/target/policies-$WORKLOAD"; LOGS="$ROOT/target/bench-logs"
 mkdir -p "$OUT" "$LOGS"
 rm -f "$OUT"/*.json "$OUT"/*.hlog
 PIDS=()
-cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
+cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done; [ -z "${SNAP:-}" ] || rm -rf "$SNAP"; }
+trap cleanup EXIT; trap "exit 130" INT TERM
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
   echo "policies: building ..." >&2
@@ -32,10 +35,14 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
       -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >&2
   mvn -B -q -DskipTests test-compile >&2
 fi
-CP="$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/bench-classpath.txt")"
+# run from a private copy of the build, so that a rebuild meanwhile cannot change classes under a running JVM
+SNAP="$ROOT/target/bench-snap-$$"; rm -rf "$SNAP"; mkdir -p "$SNAP"
+cp -r "$ROOT/target/test-classes" "$ROOT/target/classes" "$SNAP/"; cp "$ROOT/target/drover.jar" "$SNAP/drover.jar"
+CP="$SNAP/test-classes:$SNAP/classes:$(cat "$ROOT/target/bench-classpath.txt")"
+DROVER_CMD=("$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -XX:+UseParallelGC -jar "$SNAP/drover.jar")
 JAVA=("$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx2g -cp "$CP")
 
-"$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xmx2g -cp "$ROOT/target/drover.jar" io.drover.mock.MockWorkerCommand \
+"$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xmx2g -cp "$SNAP/drover.jar" io.drover.mock.MockWorkerCommand \
     --http-base-port "$BASE" --http-count "$WORKERS" --engine realistic --output-tokens 100000 \
     --prefill-tps "$PREFILL_TPS" >"$LOGS/policies-mock.log" 2>&1 &
 MOCK=$!; PIDS+=("$MOCK")
@@ -46,7 +53,7 @@ for i in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$BASE/health" 
 ARGS=(--workload "$WORKLOAD" --mode open --duration-secs "$DURATION" --drain-secs 30 --max-requests "$REQUESTS"
       --worker-urls "$URLS" --max-output "$MAX_OUTPUT" --time-scale "$TIME_SCALE")
 [ "$STREAM" = 1 ] && ARGS+=(--stream)
-[ "$WORKLOAD" = mooncake ] || ARGS+=(--rate "$RATE")
+[ "$WORKLOAD" = mooncake ] || ARGS+=(--rate "$RATE" "${GSP[@]}")
 DPORT=$(( BASE + 90 ))
 RAN=()
 for p in "${POLICIES[@]}"; do
@@ -60,7 +67,7 @@ for p in "${POLICIES[@]}"; do
         --hlog "$OUT/oracle.hlog" | tail -n 8 || echo "policies: oracle run failed" >&2
     RAN+=("$OUT/oracle.json"); continue
   fi
-  ./drover --host 127.0.0.1 --port "$DPORT" --prometheus-host 127.0.0.1 --prometheus-port $(( DPORT + 1 )) \
+  "${DROVER_CMD[@]}" --host 127.0.0.1 --port "$DPORT" --prometheus-host 127.0.0.1 --prometheus-port $(( DPORT + 1 )) \
       --policy "$p" --log-level warn --worker-urls "$URLS" >"$LOGS/policies-drover-$p.log" 2>&1 &
   DR=$!; PIDS+=("$DR"); up=0
   for i in $(seq 1 100); do
