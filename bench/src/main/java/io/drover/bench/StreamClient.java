@@ -48,12 +48,12 @@ final class StreamClient implements AutoCloseable {
     private Socket socket;
     private InputStream in;
     private OutputStream out;
-    private final byte[] rbuf = new byte[64 * 1024];
+    private final byte[] rbuf = new byte[16 * 1024];
     private int rpos;
     private int rlim;
     private final byte[] line = new byte[8192];
     private int lineLen;
-    private byte[] body = new byte[16 * 1024];
+    private byte[] body = new byte[2 * 1024];
     private int bodyLen;
     private int scanPos;
     private int eventStart;
@@ -108,6 +108,7 @@ final class StreamClient implements AutoCloseable {
         r.completionTokens = -1;
         r.cachedTokens = -1;
         bodyLen = 0;
+        r.bodyBytes = 0;
         scanPos = 0;
         eventStart = 0;
         sse = false;
@@ -159,7 +160,6 @@ final class StreamClient implements AutoCloseable {
             while (readSome(Integer.MAX_VALUE, r) >= 0) { }
             close = true;
         }
-        r.bodyBytes = bodyLen;
         if (!sse && bodyLen > 0) r.firstTokenNanos = r.firstTokenNanos == 0 ? System.nanoTime() : r.firstTokenNanos;
         if (!sse) usage(r, 0, bodyLen);
         if (close) close();
@@ -186,6 +186,7 @@ final class StreamClient implements AutoCloseable {
         System.arraycopy(rbuf, rpos, body, bodyLen, k);
         rpos += k;
         bodyLen += k;
+        r.bodyBytes += k;
         if (!sse && r.firstTokenNanos == 0) r.firstTokenNanos = System.nanoTime();
         if (sse) scanEvents(r);
         return k;
@@ -198,6 +199,12 @@ final class StreamClient implements AutoCloseable {
                 event(r, eventStart, i, now);
                 eventStart = i + 1;
             }
+        }
+        // keep only the unfinished event: a long stream does not grow the buffer
+        if (eventStart > 0) {
+            System.arraycopy(body, eventStart, body, 0, bodyLen - eventStart);
+            bodyLen -= eventStart;
+            eventStart = 0;
         }
         scanPos = bodyLen;
     }

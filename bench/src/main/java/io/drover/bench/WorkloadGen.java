@@ -155,7 +155,16 @@ public final class WorkloadGen {
         AtomicLong next = new AtomicLong();
         List<Thread> threads = new ArrayList<>(o.concurrency());
         for (int i = 0; i < o.concurrency(); i++) {
+            long startAt = t0 + (long) (o.rampSecs() * 1e9 * i / o.concurrency());
             threads.add(Thread.ofVirtual().name("workloadgen-" + i).start(() -> {
+                long left;
+                while ((left = startAt - System.nanoTime()) > 0) {
+                    try {
+                        Thread.sleep(Duration.ofNanos(left));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
                 long k;
                 while (System.nanoTime() < end && (k = next.getAndIncrement()) < o.maxRequests()) {
                     if (!o.cycle() && k >= items.size()) break;

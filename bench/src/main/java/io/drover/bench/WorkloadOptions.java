@@ -12,7 +12,7 @@ record WorkloadOptions(URI url, String path, String workload, boolean closed, do
                        String model, int outputLen, int gspGroups, int gspPrompts, int gspSystemLen, int gspQuestionLen,
                        Path trace, double timeScale, int maxOutput, List<URI> workerUrls, boolean oracle, int oracleSlack,
                        long kvTokens, int blockSize, String label, Path jsonOut, Path hlog, Path html, int sampleMs,
-                       long seed, int timeoutMillis) {
+                       long seed, int timeoutMillis, double rampSecs) {
 
     static final String USAGE = """
             usage: WorkloadGen (--url http://127.0.0.1:PORT | --oracle) [options]
@@ -29,13 +29,14 @@ record WorkloadOptions(URI url, String path, String workload, boolean closed, do
               --worker-urls U1,U2,...        workers: per-worker stats, load sampling, oracle targets
               --oracle [--oracle-slack K]    route in the load generator by the longest cached prefix (default slack 4)
               --kv-tokens N --block-size B   oracle's cache model (defaults 524288, 16)
+              --ramp-secs S                  closed loop: start the senders evenly over S seconds (default 0)
               --label L --json-out F --hlog F --html F --sample-ms MS (default 500) --seed N --timeout-secs S""";
 
     static WorkloadOptions parse(String[] a) {
         URI url = null;
         String path = "/v1/chat/completions", workload = "chat", model = "mock-model", label = null;
         boolean closed = false, stream = false, oracle = false;
-        double rate = 10, duration = 30, drain = 30, timeScale = 1;
+        double rate = 10, duration = 30, drain = 30, timeScale = 1, ramp = 0;
         int concurrency = 16, maxInflight = 4096, outputLen = -1, groups = 16, prompts = 16, sysLen = 1024, qLen = 64;
         int maxOutput = 0, slack = 4, blockSize = 16, sampleMs = 500, timeout = 120_000;
         long maxRequests = Long.MAX_VALUE, kvTokens = 524_288, seed = 1;
@@ -87,6 +88,7 @@ record WorkloadOptions(URI url, String path, String workload, boolean closed, do
                 case "--hlog" -> hlog = Path.of(v(a, ++i, f));
                 case "--html" -> html = Path.of(v(a, ++i, f));
                 case "--sample-ms" -> sampleMs = Integer.parseInt(v(a, ++i, f));
+                case "--ramp-secs" -> ramp = Double.parseDouble(v(a, ++i, f));
                 case "--seed" -> seed = Long.parseLong(v(a, ++i, f));
                 case "--timeout-secs" -> timeout = (int) (Double.parseDouble(v(a, ++i, f)) * 1000);
                 default -> throw new IllegalArgumentException("unknown option " + f);
@@ -106,7 +108,7 @@ record WorkloadOptions(URI url, String path, String workload, boolean closed, do
         if (!closed && !workload.equals("mooncake") && !(rate > 0)) throw new IllegalArgumentException("--rate must be > 0");
         return new WorkloadOptions(url, path, workload, closed, rate, concurrency, stream, duration, maxRequests, drain,
                 maxInflight, model, outputLen, groups, prompts, sysLen, qLen, trace, timeScale, maxOutput, List.copyOf(workers),
-                oracle, slack, kvTokens, blockSize, label, jsonOut, hlog, html, sampleMs, seed, timeout);
+                oracle, slack, kvTokens, blockSize, label, jsonOut, hlog, html, sampleMs, seed, timeout, ramp);
     }
 
     private static String v(String[] a, int i, String flag) {
