@@ -4,8 +4,8 @@
 #   bench/policies.sh [POLICY...]      default: random round_robin power_of_two passthrough cache_aware
 #                                      least_load prefix_hash consistent_hashing manual bucket oracle
 # A policy Drover refuses (exit at startup) is skipped with a message.
-# Env: WORKLOAD (mooncake|gsp, default mooncake), WORKERS (8), REQUESTS (400), TIME_SCALE (4), MAX_OUTPUT (128),
-#      PREFILL_TPS (32000: with TIME_SCALE 4 the fleet's prefill capacity matches ~0.7x the offered load),
+# Env: WORKLOAD (mooncake|gsp, default mooncake), WORKERS (8), REQUESTS (1200: the first 411 s of the trace), TIME_SCALE (12), MAX_OUTPUT (64),
+#      PREFILL_TPS (96000: at TIME_SCALE 12 the fleet can prefill about 1.4x the offered uncached tokens),
 #      DURATION (60 s cap per policy), BASE_PORT (19300), STREAM (1);
 #      gsp: RATE (16 req/s), GSP_GROUPS (16), GSP_PROMPTS (16), GSP_SYSTEM (2048 tokens), GSP_QUESTION (128), OUTPUT_LEN (64).
 # Writes target/policies-WORKLOAD/POLICY.json, POLICY.hlog, report.html and prints a markdown table.
@@ -14,8 +14,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH"
-WORKLOAD="${WORKLOAD:-mooncake}"; WORKERS="${WORKERS:-8}"; REQUESTS="${REQUESTS:-400}"; TIME_SCALE="${TIME_SCALE:-4}"
-MAX_OUTPUT="${MAX_OUTPUT:-128}"; PREFILL_TPS="${PREFILL_TPS:-32000}"; DURATION="${DURATION:-60}"
+WORKLOAD="${WORKLOAD:-mooncake}"; WORKERS="${WORKERS:-8}"; REQUESTS="${REQUESTS:-1200}"; TIME_SCALE="${TIME_SCALE:-12}"
+MAX_OUTPUT="${MAX_OUTPUT:-64}"; PREFILL_TPS="${PREFILL_TPS:-96000}"; DURATION="${DURATION:-60}"
 BASE="${BASE_PORT:-19300}"; STREAM="${STREAM:-1}"; RATE="${RATE:-16}"
 GSP=(--gsp-groups "${GSP_GROUPS:-16}" --gsp-prompts "${GSP_PROMPTS:-16}" --gsp-system-len "${GSP_SYSTEM:-2048}"
      --gsp-question-len "${GSP_QUESTION:-128}" --output-len "${OUTPUT_LEN:-64}")
