@@ -142,7 +142,23 @@ for s in 0 1; do
     done
   done
 done
+# p99 added latency at half of Drover's peak: open loop (Poisson) at half the best Drover req/s measured above
+PEAK=$(for f in "$OUT"/peers-plain-c*.drover.json; do grep -m1 '"requestsPerSec"' "$f" | tr -dc '0-9.\n'; done | sort -g | tail -n1)
+HALF=$(awk -v p="${PEAK:-0}" 'BEGIN {printf "%d", p / 2}')
+if [ "${HALF:-0}" -gt 0 ]; then
+  for t in direct drover; do
+    "${JAVA_BENCH[@]}" io.drover.bench.WorkloadGen --url "$(url_of "$t")" --workload chat --mode open --rate "$HALF" \
+        --duration-secs "$DURATION" --drain-secs 5 --label "halfpeak.$t" --json-out "$OUT/halfpeak.$t.json" \
+        >"$LOGS/halfpeak.$t.out" 2>&1 || echo "peers: halfpeak.$t failed" >&2
+  done
+fi
 {
   echo "# peers $(date -u +%Y-%m-%dT%H:%M:%SZ): DURATION=${DURATION}s WARMUP=${WARMUP}s JVM_WARMUP=${JVM_WARMUP}s, $(( $(date +%s) - T0 )) s, nproc=$(nproc), $("$NGINX" -v 2>&1), $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3)"
   "${JAVA_BENCH[@]}" io.drover.bench.PeersSummary "$OUT"
+  echo
+  echo "Open loop (Poisson) at half of Drover's peak non-streamed req/s (peak ${PEAK:-?} req/s), non-streamed, ${DURATION}s:"
+  echo
+  echo "| rate req/s | achieved direct / Drover | direct p50 µs | direct p99 µs | Drover p50 µs | Drover p99 µs | +p50 µs | +p99 µs | errors d / D |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---|"
+  "${JAVA_BENCH[@]}" io.drover.bench.ScaleRow --open "$HALF" "$OUT/halfpeak.direct.json" "$OUT/halfpeak.drover.json"
 } | tee "$OUT/summary.md"

@@ -114,7 +114,8 @@ class RealisticEngineTest {
             PromptBlocks a = PromptBlocks.ofPrompt(words("a", 640), 16);
             PromptBlocks b = PromptBlocks.ofPrompt(words("b", 640), 16);
             e.submit(a, 1).awaitTokens(2);
-            assertEquals(640, e.stats().usedTokens());
+            assertEquals(0, e.stats().usedTokens(), "a's 40 cached blocks are evictable, not used");
+            assertEquals(40, e.stats().cachedBlocks());
             e.submit(b, 1).awaitTokens(2); // needs 641 tokens: a's blocks are evicted
             assertTrue(e.stats().usedTokens() <= 1000);
             Engine.Request again = e.submit(a, 1);

@@ -29,6 +29,17 @@ public final class ScaleRow {
                     g.get("errors"), a.length > 4 ? a[4] : "-");
             return;
         }
+        if (a.length > 0 && a[0].equals("--open")) { // two WorkloadGen results at one fixed rate: direct, Drover
+            Map<String, Object> d = read(a[2]);
+            Map<String, Object> g = read(a[3]);
+            Map<String, Object> de = d.isEmpty() ? Map.of() : (Map<String, Object>) d.get("e2eMillis");
+            Map<String, Object> ge = g.isEmpty() ? Map.of() : (Map<String, Object>) g.get("e2eMillis");
+            System.out.printf(Locale.ROOT, "| %s | %s / %s | %.0f | %.0f | %.0f | %.0f | %+.0f | %+.0f | %s / %s |%n", a[1],
+                    d.get("requestsPerSec"), g.get("requestsPerSec"), 1000 * n(de.get("p50")), 1000 * n(de.get("p99")),
+                    1000 * n(ge.get("p50")), 1000 * n(ge.get("p99")), 1000 * (n(ge.get("p50")) - n(de.get("p50"))),
+                    1000 * (n(ge.get("p99")) - n(de.get("p99"))), d.get("errors"), g.get("errors"));
+            return;
+        }
         Map<String, Object> r = read(a[0]);
         if (r.isEmpty()) {
             System.out.printf("| %s | - | - | no result (see target/scale/logs) | - | - | - | %s | %s | %s | %s |%n", a[1], a[2], a[3], a[4], a[5]);

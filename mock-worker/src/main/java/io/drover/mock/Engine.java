@@ -259,7 +259,11 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** A consistent snapshot of the engine's gauges and counters. */
+    /**
+     * A consistent snapshot of the engine's gauges and counters. {@code usedTokens} counts what running
+     * requests hold (their reservations and referenced blocks); cached blocks nobody references are
+     * evictable and, as in SGLang's and vLLM's usage figures, not counted as used.
+     */
     public record Stats(int running, int waiting, long usedTokens, long capacityTokens, int cachedBlocks,
                         long promptTokens, long cachedTokens, long generatedTokens, long steps) {
         /** KV usage in [0, 1]. */
@@ -273,7 +277,8 @@ public final class Engine implements AutoCloseable {
     public Stats stats() {
         lock.lock();
         try {
-            return new Stats(running.size(), waiting.size(), usedTokens, o.kvTokens(), cache.size(),
+            long held = usedTokens - (long) cache.evictableSize() * o.blockSize();
+            return new Stats(running.size(), waiting.size(), held, o.kvTokens(), cache.size(),
                     promptTokensTotal, cachedTokensTotal, generatedTotal, steps);
         } finally {
             lock.unlock();
