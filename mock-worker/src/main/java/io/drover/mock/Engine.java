@@ -42,6 +42,9 @@ public final class Engine implements AutoCloseable {
     private long cachedTokensTotal;
     private long generatedTotal;
     private long steps;
+    private long rateFromNanos = System.nanoTime();
+    private long rateFromTokens;
+    private double genThroughput;
 
     /** Creates an idle engine with the worker options' realistic-mode settings. */
     Engine(MockWorkerOptions options) {
@@ -151,6 +154,7 @@ public final class Engine implements AutoCloseable {
             try {
                 steps++;
                 finishStep();
+                updateRate(System.nanoTime());
             } finally {
                 lock.unlock();
             }
@@ -230,6 +234,16 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Output tokens per second over the last second or more (what SGLang reports as gen_throughput). */
+    private void updateRate(long now) {
+        long dt = now - rateFromNanos;
+        if (dt >= 1_000_000_000L) {
+            genThroughput = (generatedTotal - rateFromTokens) * 1e9 / dt;
+            rateFromNanos = now;
+            rateFromTokens = generatedTotal;
+        }
+    }
+
     private void release(Request r) {
         usedTokens -= r.reserved;
         r.reserved = 0;
@@ -265,7 +279,8 @@ public final class Engine implements AutoCloseable {
      * evictable and, as in SGLang's and vLLM's usage figures, not counted as used.
      */
     public record Stats(int running, int waiting, long usedTokens, long capacityTokens, int cachedBlocks,
-                        long promptTokens, long cachedTokens, long generatedTokens, long steps) {
+                        long promptTokens, long cachedTokens, long generatedTokens, long steps,
+                        long waitingUncachedTokens, double genThroughput) {
         /** KV usage in [0, 1]. */
         public double tokenUsage() { return capacityTokens == 0 ? 0 : Math.min(1.0, (double) usedTokens / capacityTokens); }
 
@@ -278,8 +293,12 @@ public final class Engine implements AutoCloseable {
         lock.lock();
         try {
             long held = usedTokens - (long) cache.evictableSize() * o.blockSize();
+            long pending = 0; // prompt tokens still to prefill: whole prompts of waiting requests, the rest of running ones
+            for (Request r : waiting) pending += r.prompt.tokens();
+            for (Request r : running) pending += r.prefillLeft;
+            updateRate(System.nanoTime());
             return new Stats(running.size(), waiting.size(), held, o.kvTokens(), cache.size(),
-                    promptTokensTotal, cachedTokensTotal, generatedTotal, steps);
+                    promptTokensTotal, cachedTokensTotal, generatedTotal, steps, pending, genThroughput);
         } finally {
             lock.unlock();
         }

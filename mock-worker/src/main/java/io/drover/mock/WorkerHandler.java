@@ -296,18 +296,19 @@ final class WorkerHandler implements Handler {
 
     /** Live load figures: from the realistic engine, else from the canned request counters. */
     private record Load(long running, long waiting, long used, long capacity, int maxRunning, double usage, double hitRate,
-                        long promptTokens, long cachedTokens) {}
+                        long promptTokens, long cachedTokens, long waitingTokens, double genThroughput) {}
 
     private Load load() {
         Engine e = worker.engine();
         if (e != null) {
             Engine.Stats s = e.stats();
             return new Load(s.running(), s.waiting(), Math.min(s.usedTokens(), s.capacityTokens()), s.capacityTokens(),
-                    options.maxRunning(), s.tokenUsage(), s.cacheHitRate(), s.promptTokens(), s.cachedTokens());
+                    options.maxRunning(), s.tokenUsage(), s.cacheHitRate(), s.promptTokens(), s.cachedTokens(),
+                    s.waitingUncachedTokens(), s.genThroughput());
         }
         long used = Math.min(worker.activeTokens(), MAX_TOTAL_TOKENS);
         return new Load(worker.activeRequests(), 0, used, MAX_TOTAL_TOKENS, MAX_RUNNING, (double) used / MAX_TOTAL_TOKENS,
-                0.0, worker.promptTokensTotal(), 0);
+                0.0, worker.promptTokensTotal(), 0, 0, 0.0);
     }
 
     private String loads() {
@@ -323,7 +324,8 @@ final class WorkerHandler implements Handler {
         load.put("max_total_num_tokens", l.capacity());
         load.put("token_usage", usage);
         load.put("max_running_requests", l.maxRunning());
-        load.put("gen_throughput", 0.0);
+        load.put("gen_throughput", l.genThroughput());
+        if (worker.engine() != null) load.put("num_waiting_uncached_tokens", l.waitingTokens());
         load.put("cache_hit_rate", l.hitRate());
         load.put("utilization", (double) running / l.maxRunning());
         Map<String, Object> aggregate = new LinkedHashMap<>();
@@ -359,6 +361,7 @@ final class WorkerHandler implements Handler {
             gauge(sb, "sglang:num_running_reqs", "The number of running requests.", labels, running);
             gauge(sb, "sglang:num_queue_reqs", "The number of requests in the waiting queue.", labels, l.waiting());
             gauge(sb, "sglang:token_usage", "The token usage.", labels, usage);
+            if (worker.engine() != null) gauge(sb, "sglang:gen_throughput", "The generation throughput (token/s).", labels, l.genThroughput());
             if (worker.engine() != null) gauge(sb, "sglang:cache_hit_rate", "The prefix cache hit rate.", labels, l.hitRate());
             gauge(sb, "sglang:max_total_num_tokens", "Maximum total number of tokens.", labels, l.capacity());
             counter(sb, "sglang:prompt_tokens_total", "Number of prefill tokens processed.", labels, worker.promptTokensTotal());
