@@ -98,7 +98,7 @@ start_bg mock "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xmx1g -cp "$SNAP/drover.
     --http-base-port "$W" --http-count 1 --output-tokens "$TOKENS"
 WORKER_PID=$LAST_PID; wait_http "http://$UP/health"
 start_bg drover "${DROVER_CMD[@]}" --host 127.0.0.1 --port "$DROVER" --prometheus-host 127.0.0.1 --prometheus-port $(( BASE + 10 )) \
-    --policy round_robin --log-level warn --worker-urls "http://$UP"
+    --policy round_robin --log-level warn --prefix-index-path "$SNAP/prefix-index.dat" --worker-urls "http://$UP"
 DROVER_PID=$LAST_PID; wait_http "http://127.0.0.1:$DROVER/readiness"
 start_bg nginx "$NGINX" -p "$OUT" -c "$OUT/nginx.conf" -g "daemon off;"
 NGINX_PID=$LAST_PID; wait_http "http://127.0.0.1:$NGX/health"

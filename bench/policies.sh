@@ -68,7 +68,8 @@ for p in "${POLICIES[@]}"; do
     RAN+=("$OUT/oracle.json"); continue
   fi
   "${DROVER_CMD[@]}" --host 127.0.0.1 --port "$DPORT" --prometheus-host 127.0.0.1 --prometheus-port $(( DPORT + 1 )) \
-      --policy "$p" --log-level warn --worker-urls "$URLS" >"$LOGS/policies-drover-$p.log" 2>&1 &
+      --policy "$p" --log-level warn --worker-urls "$URLS" --prefix-index-path "$SNAP/prefix-index-$p.dat" \
+      >"$LOGS/policies-drover-$p.log" 2>&1 &
   DR=$!; PIDS+=("$DR"); up=0
   for i in $(seq 1 100); do
     if ! kill -0 "$DR" 2>/dev/null; then break; fi
@@ -83,6 +84,7 @@ for p in "${POLICIES[@]}"; do
   "${JAVA[@]}" io.drover.bench.WorkloadGen --url "http://127.0.0.1:$DPORT" "${ARGS[@]}" --label "$p" \
       --json-out "$OUT/$p.json" --hlog "$OUT/$p.hlog" | tail -n 8 || echo "policies: $p run failed" >&2
   kill "$DR" 2>/dev/null || true; wait "$DR" 2>/dev/null || true
+  rm -f "$SNAP/prefix-index-$p.dat"   # a fresh, private prefix index per policy (the default file is shared by the host)
   [ -f "$OUT/$p.json" ] && RAN+=("$OUT/$p.json")
 done
 [ ${#RAN[@]} -gt 0 ] || { echo "policies: nothing ran" >&2; exit 1; }

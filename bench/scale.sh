@@ -68,7 +68,7 @@ part_a() {
     wait_http "http://127.0.0.1:$BASE/health"
     for i in 0 1 2 3; do urls="$urls${urls:+,}http://127.0.0.1:$(( BASE + i ))"; done
     start_bg "drover-a-$n" "${DROVER_CMD[@]}" --host 127.0.0.1 --port $(( BASE + 900 )) --prometheus-host 127.0.0.1 \
-        --prometheus-port $(( BASE + 901 )) --policy round_robin --log-level warn --worker-urls "$urls"
+        --prometheus-port $(( BASE + 901 )) --policy round_robin --log-level warn --prefix-index-path "$SNAP/prefix-index.dat" --worker-urls "$urls"
     local drover=$LAST_PID
     wait_http "http://127.0.0.1:$(( BASE + 900 ))/readiness"
     local t0 cpu0; t0=$(awk '{print $14+$15}' "/proc/$drover/stat"); cpu0=$t0
@@ -102,7 +102,7 @@ part_b() {
     for i in $(seq 0 $(( n - 1 ))); do urls="$urls${urls:+,}http://127.0.0.1:$(( BASE + i ))"; done
     t0=$(date +%s.%N)
     start_bg "drover-b-$n" "${DROVER_CMD[@]}" --host 127.0.0.1 --port $(( BASE + 4900 )) --prometheus-host 127.0.0.1 \
-        --prometheus-port $(( BASE + 4901 )) --policy round_robin --log-level warn --worker-urls "$urls"
+        --prometheus-port $(( BASE + 4901 )) --policy round_robin --log-level warn --prefix-index-path "$SNAP/prefix-index.dat" --worker-urls "$urls"
     local drover=$LAST_PID
     wait_http "http://127.0.0.1:$(( BASE + 4900 ))/readiness"
     ready=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f s", b - a}')
