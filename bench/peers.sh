@@ -75,7 +75,7 @@ mkdir -p "$OUT/nginx-tmp"
 cat >"$OUT/haproxy.cfg" <<HAPROXY_CFG
 global
   nbthread 2
-  maxconn 20000
+  maxconn 8000
 defaults
   mode http
   timeout connect 5s
