@@ -11,6 +11,7 @@ import io.drover.ingress.ServingState;
 import io.drover.ingress.WorkerRoutes;
 import io.drover.observability.Metrics;
 import io.drover.observability.MetricsServer;
+import io.drover.observability.ResilienceMetrics;
 import io.drover.routing.Policies;
 import io.drover.routing.RoutingEngine;
 import io.drover.workers.HealthMonitor;
@@ -41,6 +42,7 @@ public final class Gateway implements AutoCloseable {
     private final StreamWatchdog watchdog;
     private final ServingState state;
     private final Metrics metrics;
+    private final ResilienceMetrics resilienceMetrics;
     private final WorkerRoutes workerRoutes;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private WebServer server;
@@ -49,9 +51,15 @@ public final class Gateway implements AutoCloseable {
     private Gateway(GatewayConfig config) {
         this.config = config;
         this.metrics = new Metrics();
+        this.resilienceMetrics = new ResilienceMetrics(metrics.registry());
         this.registry = new WorkerRegistry();
-        this.engine = new RoutingEngine(Policies.create(config.policy()));
-        this.client = new WorkerClient(Duration.ofSeconds(10), config.apiKey());
+        this.engine = new RoutingEngine(Policies.create(config.policy()), config.resilience().breaker(),
+                (w, from, to) -> {
+                    resilienceMetrics.transition(w.url(), from.wireName(), to.wireName());
+                    LOG.info(() -> "worker " + w.url() + ": circuit breaker " + from.wireName() + " -> "
+                            + to.wireName());
+                });
+        this.client = new WorkerClient(config.resilience().connectTimeout(), config.apiKey());
         this.health = new HealthMonitor(registry, client, config.health(), metrics);
         this.watchdog = new StreamWatchdog();
         this.state = new ServingState();
@@ -77,7 +85,12 @@ public final class Gateway implements AutoCloseable {
                 .map(w -> new Metrics.WorkerSample(w.url(), w.spec().workerType(), w.models(), w.inFlight(),
                         w.isReady()))
                 .toList());
-        var inference = new InferenceRoutes(config, engine, client, new ResponseRelay(watchdog), metrics, state);
+        resilienceMetrics.bindBreakers(() -> registry.all().stream()
+                .map(w -> new ResilienceMetrics.BreakerSample(w.url(), w.breaker().state().gauge(),
+                        w.breaker().consecutiveFailures(), w.breaker().consecutiveSuccesses()))
+                .toList());
+        var inference = new InferenceRoutes(config, engine, client, new ResponseRelay(watchdog), metrics,
+                resilienceMetrics, state);
         var info = new InfoRoutes(registry, engine, client, config.modelAliases());
         var api = new HttpApi(inference, info, new HealthRoutes(registry, state), workerRoutes, metrics,
                 config.corsAllowedOrigins());

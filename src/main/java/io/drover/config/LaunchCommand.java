@@ -104,6 +104,9 @@ public class LaunchCommand {
     @Option(names = "--disable-health-check", defaultValue = "false", description = "No periodic probes.")
     boolean disableHealthCheck;
 
+    @CommandLine.Mixin
+    ResilienceOptions resilience = new ResilienceOptions();
+
     @Option(names = "--mock-workers", defaultValue = "4",
             description = "Drover only: bundled mock workers started when no --worker-urls is given (0 = none).")
     int mockWorkers;
@@ -159,7 +162,7 @@ public class LaunchCommand {
         return new GatewayConfig(host, port, workerUrls.stream().map(WorkerUrls::normalize).toList(), p,
                 prometheusHost, prometheusPort, apiKey, Duration.ofSeconds(requestTimeoutSecs), maxPayloadSize, ids,
                 logLevel, logJson, logDir, Duration.ofSeconds(shutdownGracePeriodSecs), corsAllowedOrigins, aliases,
-                health, mockWorkers);
+                health, mockWorkers, resilience.toSettings(new CommandLine(this)));
     }
 
     private void checkPort(String flag, int value) {

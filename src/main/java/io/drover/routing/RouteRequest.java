@@ -20,9 +20,12 @@ public final class RouteRequest {
         /** Workers serve the model (or none is registered), but none is Ready. */
         NO_HEALTHY_WORKER,
         /** The routing engine could not answer (stopped or failed). */
-        ENGINE_UNAVAILABLE
+        ENGINE_UNAVAILABLE,
+        /** Ready workers serve the model but the circuit breaker of every one of them is open. */
+        ALL_CIRCUITS_OPEN
     }
 
+    private static final Worker[] NO_WORKERS = new Worker[0];
     private static final long AWAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final String model;
@@ -30,6 +33,7 @@ public final class RouteRequest {
     private final String text;
     private final Thread waiter;
 
+    private Worker[] avoid = NO_WORKERS;
     private Worker worker;
     private Outcome outcome;
     private volatile boolean done;
@@ -56,6 +60,20 @@ public final class RouteRequest {
 
     public String text() {
         return text;
+    }
+
+    /**
+     * Workers this request already failed on (a retry): the policy thread passes over them while
+     * another candidate is left. Set by the request thread before the request is published.
+     */
+    public RouteRequest avoid(Worker[] failed) {
+        this.avoid = failed;
+        return this;
+    }
+
+    /** Workers to pass over; empty for a first attempt. */
+    public Worker[] avoided() {
+        return avoid;
     }
 
     /** The chosen worker when {@link #outcome()} is ROUTED. */

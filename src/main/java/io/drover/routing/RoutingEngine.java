@@ -6,6 +6,8 @@ import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import io.drover.config.ResilienceSettings;
+import io.drover.workers.CircuitBreaker;
 import io.drover.workers.Worker;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +22,11 @@ import java.util.logging.Logger;
  * is published as a release without waiting. Uses a blocking wait strategy (a busy-spinning
  * consumer would take one of two cores from the request threads).
  *
+ * <p>Circuit breakers live here too: the end of a response carries its outcome, which the policy
+ * thread records in the worker's {@link CircuitBreaker}; a worker whose breaker is open is not a
+ * candidate, and a retry passes over the workers the request already failed on. Filtering
+ * allocates only while some candidate is excluded.
+ *
  * <p>Admission and other policies plug in here: a new decision input goes into
  * {@link RouteRequest}, a new policy implements {@link Policy}; the request path does not change.
  */
@@ -28,6 +35,8 @@ public final class RoutingEngine implements AutoCloseable {
     private static final int RING_SIZE = 8192;
 
     private final Policy policy;
+    private final ResilienceSettings.Breaker breaker;
+    private final CircuitBreaker.Transitions transitions;
     private final Disruptor<RoutingEvent> disruptor;
     private final RingBuffer<RoutingEvent> ring;
     private volatile boolean running;
@@ -36,8 +45,20 @@ public final class RoutingEngine implements AutoCloseable {
     private final Worker.LoadCounters load = Worker.newLoadCounters();
     private RoutingTable table = RoutingTable.empty();
 
+    /** An engine without circuit breakers. */
     public RoutingEngine(Policy policy) {
+        this(policy, new ResilienceSettings.Breaker(1, 1, java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(1), true), (w, from, to) -> { });
+    }
+
+    /**
+     * @param breaker      circuit-breaker settings ({@code disabled} = every Ready worker is a candidate)
+     * @param transitions  told of every breaker state change, on the policy thread; must not block
+     */
+    public RoutingEngine(Policy policy, ResilienceSettings.Breaker breaker, CircuitBreaker.Transitions transitions) {
         this.policy = policy;
+        this.breaker = breaker;
+        this.transitions = transitions;
         this.disruptor = new Disruptor<>(RoutingEvent::new, RING_SIZE, r -> {
             Thread t = new Thread(r, "drover-policy");
             t.setDaemon(true);
@@ -78,13 +99,22 @@ public final class RoutingEngine implements AutoCloseable {
 
     /** Ends a dispatch of {@code worker}: lowers its in-flight count (any thread; does not wait). */
     public void release(Worker worker) {
+        release(worker, CircuitBreaker.Outcome.NEUTRAL);
+    }
+
+    /**
+     * Ends a dispatch of {@code worker} and tells its circuit breaker how the request went (any
+     * thread; does not wait).
+     */
+    public void release(Worker worker, CircuitBreaker.Outcome outcome) {
         if (!running) {
             return;
         }
-        ring.publishEvent((e, seq, w) -> {
+        ring.publishEvent((e, seq, w, o) -> {
             e.type = RoutingEvent.RELEASE;
             e.worker = w;
-        }, worker);
+            e.outcome = o;
+        }, worker, outcome);
     }
 
     /** Hands the policy thread a new registry snapshot (any thread; does not wait). */
@@ -112,7 +142,12 @@ public final class RoutingEngine implements AutoCloseable {
             try {
                 switch (e.type) {
                     case RoutingEvent.ROUTE -> decide(e.request);
-                    case RoutingEvent.RELEASE -> load.released(e.worker);
+                    case RoutingEvent.RELEASE -> {
+                        load.released(e.worker);
+                        if (!breaker.disabled() && e.outcome != null) {
+                            e.worker.breaker().record(e.worker, e.outcome, System.nanoTime(), breaker, transitions);
+                        }
+                    }
                     case RoutingEvent.WORKERS -> {
                         table = RoutingTable.of(e.workers);
                         policy.onWorkersChanged(e.workers);
@@ -132,10 +167,16 @@ public final class RoutingEngine implements AutoCloseable {
                 if (c.length == 0) {
                     outcome = table.whyNone(r.model());
                 } else {
-                    int i = c.length == 1 ? 0 : policy.select(c, r);
-                    chosen = c[i];
-                    load.dispatched(chosen);
-                    outcome = RouteRequest.Outcome.ROUTED;
+                    c = usable(c, r.avoided());
+                    if (c.length == 0) {
+                        outcome = RouteRequest.Outcome.ALL_CIRCUITS_OPEN;
+                    } else {
+                        int i = c.length == 1 ? 0 : policy.select(c, r);
+                        chosen = c[i];
+                        load.dispatched(chosen);
+                        chosen.breaker().dispatched();
+                        outcome = RouteRequest.Outcome.ROUTED;
+                    }
                 }
             } catch (RuntimeException ex) {
                 LOG.log(Level.SEVERE, "policy " + policy.name() + " failed", ex);
@@ -143,6 +184,54 @@ public final class RoutingEngine implements AutoCloseable {
             }
             r.complete(outcome, chosen);
         }
+    }
+
+    /**
+     * The candidates whose breaker admits a request, less those in {@code avoid} while any other is
+     * left; {@code c} itself (no allocation) when none is excluded; empty when every breaker is open.
+     */
+    private Worker[] usable(Worker[] c, Worker[] avoid) {
+        if (breaker.disabled() && avoid.length == 0) {
+            return c;
+        }
+        long now = System.nanoTime();
+        int admitted = 0;
+        int kept = 0;
+        long admittedMask = 0; // candidates beyond 64 are re-checked below without the mask
+        for (int i = 0; i < c.length; i++) {
+            if (breaker.disabled() || c[i].breaker().admits(c[i], now, breaker, transitions)) {
+                admitted++;
+                if (i < 64) {
+                    admittedMask |= 1L << i;
+                }
+                if (!contains(avoid, c[i])) {
+                    kept++;
+                }
+            }
+        }
+        if (kept == c.length) {
+            return c;
+        }
+        boolean useAvoid = kept > 0;
+        Worker[] out = new Worker[useAvoid ? kept : admitted];
+        int n = 0;
+        for (int i = 0; i < c.length && n < out.length; i++) {
+            boolean ok = i < 64 ? (admittedMask & (1L << i)) != 0
+                    : breaker.disabled() || c[i].breaker().admits(c[i], now, breaker, transitions);
+            if (ok && (!useAvoid || !contains(avoid, c[i]))) {
+                out[n++] = c[i];
+            }
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    private static boolean contains(Worker[] a, Worker w) {
+        for (Worker x : a) {
+            if (x == w) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final class Failures implements ExceptionHandler<RoutingEvent> {

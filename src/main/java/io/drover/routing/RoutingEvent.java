@@ -13,6 +13,8 @@ final class RoutingEvent {
     static final int WORKERS = 3;
 
     int type;
+    /** For RELEASE: the request's {@link io.drover.workers.CircuitBreaker.Outcome}, or null. */
+    io.drover.workers.CircuitBreaker.Outcome outcome;
     RouteRequest request;
     Worker worker;
     List<Worker> workers;
@@ -21,6 +23,7 @@ final class RoutingEvent {
         type = 0;
         request = null;
         worker = null;
+        outcome = null;
         workers = null;
     }
 }

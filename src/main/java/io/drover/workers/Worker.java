@@ -26,6 +26,9 @@ public final class Worker {
     int consecutiveSuccesses;
     int pendingProbes;
 
+    // circuit breaker: mutated only by the policy thread
+    private final CircuitBreaker breaker = new CircuitBreaker();
+
     // load: written only by the policy thread
     private volatile int inFlight;
     private volatile long processed;
@@ -109,6 +112,11 @@ public final class Worker {
 
     void lastProbeNanos(long t) {
         this.lastProbeNanos = t;
+    }
+
+    /** The worker's circuit breaker (mutated by the policy thread only). */
+    public CircuitBreaker breaker() {
+        return breaker;
     }
 
     /** Requests dispatched to this worker whose response has not ended yet. */
