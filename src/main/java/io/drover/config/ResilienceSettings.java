@@ -85,6 +85,11 @@ public record ResilienceSettings(Breaker breaker, Retry retry, Duration connectT
             return new Retry(5, 50, 30_000, 1.5, 0.2, false);
         }
 
+        /** A copy with retries off. */
+        public Retry withDisabled() {
+            return new Retry(maxAttempts, initialBackoffMs, maxBackoffMs, multiplier, jitter, true);
+        }
+
         /** Attempts allowed in total (1 when disabled). */
         public int attempts() {
             return disabled ? 1 : Math.max(1, maxAttempts);

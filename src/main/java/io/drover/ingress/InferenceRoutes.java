@@ -299,6 +299,9 @@ public final class InferenceRoutes {
             int status = up.statusCode();
             metrics.upstreamResponse(status, null);
             CircuitBreaker.Outcome verdict = verdict(status);
+            if (lastAttempt && attempt > 1 && retryable(status)) {
+                resilienceMetrics.exhausted(worker.url()); // the last answer is relayed as it is
+            }
             if (!lastAttempt && retryable(status)) {
                 closeQuietly(up.body());
                 metrics.workerError(type, "status_" + status, worker.url());
@@ -339,6 +342,9 @@ public final class InferenceRoutes {
                 metrics.workerError(type, why, worker.url());
                 metrics.routerError(backend, modelLabel, path, why);
                 if (lastAttempt || p == ResponseRelay.Problem.DEADLINE) {
+                    if (attempt > 1) {
+                        resilienceMetrics.exhausted(worker.url());
+                    }
                     ResponseRelay.sendProblem(c.res(), p);
                     return Result.FAILURE;
                 }
