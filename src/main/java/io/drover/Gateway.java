@@ -3,6 +3,7 @@ package io.drover;
 import io.drover.config.GatewayConfig;
 import io.drover.egress.ResponseRelay;
 import io.drover.egress.StreamWatchdog;
+import io.drover.ingress.HealthPortServer;
 import io.drover.ingress.HealthRoutes;
 import io.drover.ingress.HttpApi;
 import io.drover.ingress.InferenceRoutes;
@@ -47,12 +48,13 @@ public final class Gateway implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private WebServer server;
     private MetricsServer metricsServer;
+    private HealthPortServer healthPort;
 
     private Gateway(GatewayConfig config) {
         this.config = config;
         this.metrics = new Metrics();
         this.resilienceMetrics = new ResilienceMetrics(metrics.registry());
-        this.registry = new WorkerRegistry();
+        this.registry = new WorkerRegistry(config.resilience().drainSettle());
         this.engine = new RoutingEngine(Policies.create(config.policy()), config.resilience().breaker(),
                 (w, from, to) -> {
                     resilienceMetrics.transition(w.url(), from.wireName(), to.wireName());
@@ -60,7 +62,8 @@ public final class Gateway implements AutoCloseable {
                             + to.wireName());
                 });
         this.client = new WorkerClient(config.resilience().connectTimeout(), config.apiKey());
-        this.health = new HealthMonitor(registry, client, config.health(), metrics);
+        this.health = new HealthMonitor(registry, client, config.health(), config.resilience().workerStartupTimeout(),
+                config.resilience().removeUnhealthy(), metrics);
         this.watchdog = new StreamWatchdog();
         this.state = new ServingState();
         this.workerRoutes = new WorkerRoutes(registry, health);
@@ -92,8 +95,8 @@ public final class Gateway implements AutoCloseable {
         var inference = new InferenceRoutes(config, engine, client, new ResponseRelay(watchdog), metrics,
                 resilienceMetrics, state);
         var info = new InfoRoutes(registry, engine, client, config.modelAliases());
-        var api = new HttpApi(inference, info, new HealthRoutes(registry, state), workerRoutes, metrics,
-                config.corsAllowedOrigins());
+        var healthRoutes = new HealthRoutes(registry, state);
+        var api = new HttpApi(inference, info, healthRoutes, workerRoutes, metrics, config.corsAllowedOrigins());
         server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -113,6 +116,14 @@ public final class Gateway implements AutoCloseable {
                         + config.prometheusPort() + ": " + e.getMessage(), e);
             }
         }
+        if (config.resilience().healthCheckPort() >= 0) {
+            try {
+                healthPort = HealthPortServer.start(config.host(), config.resilience().healthCheckPort(), healthRoutes);
+            } catch (IOException e) {
+                throw new IOException("cannot listen for health checks on " + config.host() + ":"
+                        + config.resilience().healthCheckPort() + ": " + e.getMessage(), e);
+            }
+        }
         health.start();
         for (String url : config.workerUrls()) {
             try {
@@ -126,6 +137,11 @@ public final class Gateway implements AutoCloseable {
     /** The data-plane port. */
     public int port() {
         return server.port();
+    }
+
+    /** The {@code --health-check-port} listener's port, or -1 when off. */
+    public int healthPort() {
+        return healthPort == null ? -1 : healthPort.port();
     }
 
     /** The metrics port, or -1 when off. */
@@ -187,6 +203,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (metricsServer != null) {
             metricsServer.close();
+        }
+        if (healthPort != null) {
+            healthPort.close();
         }
         health.close();
         watchdog.close();

@@ -20,6 +20,7 @@ public final class Worker {
     private volatile String runtime;
     private volatile String lastError;
     private volatile long lastProbeNanos;
+    private final long registeredNanos = System.nanoTime();
 
     // health-probe streaks: touched only by the probe running for this worker
     int consecutiveFailures;
@@ -117,6 +118,11 @@ public final class Worker {
     /** The worker's circuit breaker (mutated by the policy thread only). */
     public CircuitBreaker breaker() {
         return breaker;
+    }
+
+    /** When this worker was registered ({@link System#nanoTime}). */
+    long registeredNanos() {
+        return registeredNanos;
     }
 
     /** Requests dispatched to this worker whose response has not ended yet. */
