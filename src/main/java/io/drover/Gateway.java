@@ -96,7 +96,8 @@ public final class Gateway implements AutoCloseable {
                 resilienceMetrics, state);
         var info = new InfoRoutes(registry, engine, client, config.modelAliases());
         var healthRoutes = new HealthRoutes(registry, state);
-        var api = new HttpApi(inference, info, healthRoutes, workerRoutes, metrics, config.corsAllowedOrigins());
+        var api = new HttpApi(inference, info, healthRoutes, workerRoutes, metrics, config.corsAllowedOrigins(),
+                new io.drover.ingress.RequestIds(config.requestIdHeaders()));
         server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())

@@ -38,7 +38,7 @@ public final class Main {
         String refused = SmgFlags.firstUnimplemented(args);
         if (refused != null) {
             System.err.println("drover: " + refused + " is an SMG flag that Drover does not implement yet;"
-                    + " remove it or see docs/ARCHITECTURE.md for what is supported");
+                    + " remove it (README.md lists the flags Drover implements)");
             return 2;
         }
         LaunchCommand launch = new LaunchCommand();
@@ -83,45 +83,58 @@ public final class Main {
     }
 
     private static int serve(GatewayConfig config) throws Exception {
-        AutoCloseable mock = null;
-        if (config.workerUrls().isEmpty() && config.mockWorkers() > 0) {
-            MockCommands.Fleet fleet = MockCommands.startFleet(config.mockWorkers());
-            mock = fleet.closer();
-            config = config.withWorkerUrls(fleet.urls());
-            LOG.info("no --worker-urls given: started the bundled mock fleet (" + fleet.urls().size()
-                    + " workers, model 'mock-model'); --mock-workers 0 starts with none");
-        }
-        Gateway gateway = Gateway.start(config);
-        if (!config.workerUrls().isEmpty()
-                && !gateway.awaitReady(config.workerUrls().size(), java.time.Duration.ofSeconds(5))) {
-            LOG.warning(gateway.registry().readyCount() + " of " + config.workerUrls().size()
-                    + " worker(s) healthy so far; the others join once their health check passes");
-        }
-        String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
-        LOG.info("drover listening on " + config.host() + ":" + gateway.port() + ", policy " + config.policy()
-                + ", " + config.workerUrls().size() + " worker(s)"
-                + (gateway.metricsPort() > 0 ? ", metrics on " + config.prometheusHost() + ":" + gateway.metricsPort()
-                        : ""));
-        System.out.println("Drover is ready. Try:\n  curl -s http://" + host + ":" + gateway.port()
-                + "/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":\"mock-model\","
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
         CountDownLatch stopped = new CountDownLatch(1);
-        AutoCloseable mockToClose = mock;
+        var gatewayRef = new java.util.concurrent.atomic.AtomicReference<Gateway>();
+        var mockRef = new java.util.concurrent.atomic.AtomicReference<AutoCloseable>();
         var grace = config.shutdownGracePeriod();
-        Runnable drain = () -> {
+        Signals.onTerminate(() -> {
             try {
-                boolean clean = gateway.shutdown(grace);
-                LOG.info(clean ? "stopped cleanly" : "stopped with requests cut off by the grace period");
-                if (mockToClose != null) {
-                    mockToClose.close();
+                Gateway g = gatewayRef.get();
+                if (g != null) {
+                    boolean clean = g.shutdown(grace);
+                    LOG.info(clean ? "stopped cleanly" : "stopped with requests cut off by the grace period");
+                }
+                AutoCloseable mock = mockRef.get();
+                if (mock != null) {
+                    mock.close();
                 }
             } catch (Exception e) {
                 LOG.warning("shutdown: " + e);
             } finally {
                 stopped.countDown();
             }
-        };
-        Signals.onTerminate(drain);
+        });
+        if (config.workerUrls().isEmpty() && config.mockWorkers() > 0) {
+            MockCommands.Fleet fleet = MockCommands.startFleet(config.mockWorkers());
+            mockRef.set(fleet.closer());
+            config = config.withWorkerUrls(fleet.urls());
+            LOG.info("no --worker-urls given: started the bundled mock fleet (" + fleet.urls().size()
+                    + " workers, model 'mock-model'); --mock-workers 0 starts with none");
+        }
+        if (stopped.getCount() == 0) {
+            return 0; // terminated while starting
+        }
+        Gateway gateway = Gateway.start(config);
+        gatewayRef.set(gateway);
+        if (stopped.getCount() == 0) {
+            gateway.close();
+            return 0;
+        }
+        if (!config.workerUrls().isEmpty()
+                && !gateway.awaitReady(config.workerUrls().size(), java.time.Duration.ofSeconds(5))) {
+            LOG.warning(gateway.registry().readyCount() + " of " + config.workerUrls().size()
+                    + " worker(s) healthy so far; the others join once their health check passes");
+        }
+        String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
+        String model = gateway.registry().all().stream().flatMap(w -> w.models().stream()).findFirst()
+                .orElse("mock-model");
+        LOG.info("drover listening on " + config.host() + ":" + gateway.port() + ", policy " + config.policy()
+                + ", " + config.workerUrls().size() + " worker(s)"
+                + (gateway.metricsPort() > 0 ? ", metrics on " + config.prometheusHost() + ":" + gateway.metricsPort()
+                        : ""));
+        System.out.println("Drover is ready. Try:\n  curl -s http://" + host + ":" + gateway.port()
+                + "/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":\"" + model + "\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
         stopped.await();
         return 0;
     }

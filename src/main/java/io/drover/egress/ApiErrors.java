@@ -16,19 +16,25 @@ import java.util.Map;
  * Stateless; called on request threads.
  */
 public final class ApiErrors {
+    private static final io.helidon.http.HeaderName ERROR_CODE = HeaderNames.create("X-SMG-Error-Code");
     private static final JSON WRITER = JSON.std.with(JSON.Feature.WRITE_NULL_PROPERTIES);
 
     private ApiErrors() {}
 
     /** Sends an error response unless the response was already committed. */
     public static void send(ServerResponse res, int status, String type, String code, String message) {
+        send(res, status, type, code, message, null);
+    }
+
+    /** Sends an error response naming the offending request field {@code param} (may be null). */
+    public static void send(ServerResponse res, int status, String type, String code, String message, String param) {
         if (res.isSent()) {
             return;
         }
         res.status(status);
         res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.header(HeaderNames.create("X-SMG-Error-Code"), code);
-        res.send(body(type, code, message, null));
+        res.header(ERROR_CODE, code);
+        res.send(body(type, code, message, param));
     }
 
     /** 400 invalid_request_error. */

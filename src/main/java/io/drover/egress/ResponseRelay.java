@@ -65,12 +65,14 @@ public final class ResponseRelay {
         private final byte[] head;
         private final boolean complete;
         private final Problem problem;
+        private final long firstByteNanos;
 
-        private Body(Relay relay, byte[] head, boolean complete, Problem problem) {
+        private Body(Relay relay, byte[] head, boolean complete, Problem problem, long firstByteNanos) {
             this.relay = relay;
             this.head = head;
             this.complete = complete;
             this.problem = problem;
+            this.firstByteNanos = firstByteNanos;
         }
 
         public Problem problem() {
@@ -150,6 +152,7 @@ public final class ResponseRelay {
         watchdog.watch(r);
         byte[] buf = new byte[8192];
         int n = 0;
+        long firstByteAt = 0;
         boolean eof = false;
         try {
             while (n < SMALL_BODY) {
@@ -162,6 +165,9 @@ public final class ResponseRelay {
                     break;
                 }
                 r.readSome();
+                if (n == 0 && k > 0) {
+                    firstByteAt = System.nanoTime();
+                }
                 n += k;
             }
         } catch (IOException e) {
@@ -179,7 +185,7 @@ public final class ResponseRelay {
         if (eof) {
             r.closeUpstream();
         }
-        return new Body(r, head, eof, Problem.NONE);
+        return new Body(r, head, eof, Problem.NONE, firstByteAt == 0 ? System.nanoTime() : firstByteAt);
     }
 
     private static Problem timedOut(Relay r) {
@@ -188,7 +194,7 @@ public final class ResponseRelay {
 
     private static Body failed(Relay r, Problem p) {
         r.closeUpstream();
-        return new Body(r, new byte[0], false, p);
+        return new Body(r, new byte[0], false, p, 0);
     }
 
     private static boolean looksLikeJson(HttpResponse<?> up) {
@@ -221,7 +227,7 @@ public final class ResponseRelay {
         Relay r = b.relay;
         r.res = res;
         copyHead(up, res);
-        onFirstByte.accept(System.nanoTime());
+        onFirstByte.accept(b.firstByteNanos);
         if (b.complete) {
             try {
                 res.send(b.head);

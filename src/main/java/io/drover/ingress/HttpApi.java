@@ -20,6 +20,7 @@ import java.util.Set;
  * {@code Allow} when the path exists under another method. Built once on the main thread.
  */
 public final class HttpApi {
+    private static final io.helidon.http.HeaderName X_REQUEST_ID = HeaderNames.create("x-request-id");
     private final Map<String, Set<String>> methodsByPath = new LinkedHashMap<>();
 
     private final InferenceRoutes inference;
@@ -28,9 +29,11 @@ public final class HttpApi {
     private final WorkerRoutes workers;
     private final Metrics metrics;
     private final List<String> corsOrigins;
+    private final RequestIds ids;
 
     public HttpApi(InferenceRoutes inference, InfoRoutes info, HealthRoutes health, WorkerRoutes workers,
-                   Metrics metrics, List<String> corsOrigins) {
+                   Metrics metrics, List<String> corsOrigins, RequestIds ids) {
+        this.ids = ids;
         this.inference = inference;
         this.info = info;
         this.health = health;
@@ -48,6 +51,9 @@ public final class HttpApi {
             try {
                 if (!corsOrigins.isEmpty() && cors(req, res)) {
                     return;
+                }
+                if (InferenceRoutes.endpoint(path) == null) {
+                    res.header(X_REQUEST_ID, ids.resolve(req, "req-")); // inference routes set their own
                 }
                 chain.proceed();
             } finally {

@@ -84,8 +84,17 @@ public final class InferenceRoutes {
         this.resilienceMetrics = resilienceMetrics;
     }
 
-    /** Handles one proxied POST. */
+    /** Handles one proxied POST; counted in flight (for the drain) from its first line to its last. */
     public void handle(Endpoint ep, ServerRequest req, ServerResponse res) {
+        state.enter();
+        try {
+            handleCounted(ep, req, res);
+        } finally {
+            state.exit();
+        }
+    }
+
+    private void handleCounted(Endpoint ep, ServerRequest req, ServerResponse res) {
         String requestId = ids.resolve(req, ep.idPrefix());
         res.header(X_REQUEST_ID, requestId);
         if (state.draining()) {
@@ -106,20 +115,15 @@ public final class InferenceRoutes {
         try {
             summary = RequestSummary.parse(body);
         } catch (RequestSummary.Malformed e) {
-            ApiErrors.send(res, 400, "invalid_request_error", "invalid_json", e.getMessage());
+            ApiErrors.send(res, 400, "invalid_request_error", "invalid_json", e.getMessage(), e.param());
             return;
         }
         String model = summary.model() == null ? null : aliases.getOrDefault(summary.model(), summary.model());
         String routingKey = req.headers().first(ROUTING_KEY).orElse(null);
         String modelLabel = model == null ? "default" : model;
         Call call = new Call(ep, req, res, body, summary, model, routingKey, modelLabel,
-                forwardedHeaders(req, requestId) , ep.path() + query(req));
-        state.enter();
-        try {
-            dispatch(call);
-        } finally {
-            state.exit();
-        }
+                forwardedHeaders(req, requestId), ep.path() + query(req));
+        dispatch(call);
     }
 
     /** What every attempt of one request shares. */

@@ -40,7 +40,7 @@ public final class Logging {
         root.addHandler(console);
         if (dir != null) {
             Files.createDirectories(dir);
-            FileHandler file = new FileHandler(dir.resolve("drover.log").toString(), 100L << 20, 5, true);
+            FileHandler file = new FileHandler(dir.resolve("drover.log").toString(), 0, 1, true); // rotate with logrotate
             file.setLevel(lvl);
             file.setFormatter(f);
             root.addHandler(file);

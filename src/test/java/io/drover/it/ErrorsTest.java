@@ -36,7 +36,9 @@ class ErrorsTest {
             assertError(h.post("/v1/chat/completions", "{not json"), 400, "invalid_json");
             assertError(h.post("/v1/chat/completions", ""), 400, "invalid_json");
             assertError(h.post("/v1/chat/completions", "[1,2,3]"), 400, "invalid_json");
-            assertError(h.post("/v1/chat/completions", "{\"model\":5}"), 400, "invalid_json");
+            HttpResponse<String> typed = h.post("/v1/chat/completions", "{\"model\":5}");
+            assertError(typed, 400, "invalid_json");
+            assertEquals("model", ((Map<?, ?>) JSON.std.mapFrom(typed.body()).get("error")).get("param"));
             assertError(h.post("/v1/completions", "{\"model\":\"mock-model\"} trailing"), 400, "invalid_json");
             assertEquals(0, h.fleet.worker(0).requestCount(), "nothing malformed reaches a worker");
         }

@@ -132,6 +132,11 @@ class RoutesTest {
         assertTrue(cmplId.matches("cmpl-[A-Za-z0-9]{24}"), cmplId);
         String gntId = h.post("/generate", "{\"text\":\"x\"}").headers().firstValue("x-request-id").orElseThrow();
         assertTrue(gntId.startsWith("gnt-"), gntId);
+        String other = h.get("/v1/models").headers().firstValue("x-request-id").orElseThrow();
+        assertTrue(other.matches("req-[A-Za-z0-9]{24}"), other);
+        assertEquals("mine", h.http.send(java.net.http.HttpRequest.newBuilder(h.uri("/nowhere"))
+                .header("x-request-id", "mine").build(), HttpResponse.BodyHandlers.ofString())
+                .headers().firstValue("x-request-id").orElse(null), "errors carry the id too");
     }
 
     @Test
