@@ -208,7 +208,6 @@ public final class InferenceRoutes {
             long pause = Math.min(retry.backoffNanos(attempt, ThreadLocalRandom.current().nextDouble()),
                     deadline - now);
             resilienceMetrics.retry(worker.url(), attempt, pause);
-            metrics.routerError(worker.runtime(), c.modelLabel(), c.ep().path(), "retried_" + r.code());
             failed = Arrays.copyOf(failed, failed.length + 1);
             failed[failed.length - 1] = worker;
             try {
