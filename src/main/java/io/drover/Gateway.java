@@ -16,6 +16,7 @@ import io.drover.observability.ResilienceMetrics;
 import io.drover.routing.Policies;
 import io.drover.routing.RoutingEngine;
 import io.drover.workers.HealthMonitor;
+import io.drover.workers.KubernetesDiscovery;
 import io.drover.workers.Worker;
 import io.drover.workers.WorkerClient;
 import io.drover.workers.WorkerRegistry;
@@ -49,6 +50,8 @@ public final class Gateway implements AutoCloseable {
     private WebServer server;
     private MetricsServer metricsServer;
     private HealthPortServer healthPort;
+    private io.fabric8.kubernetes.client.KubernetesClient kubernetes;
+    private KubernetesDiscovery discovery;
 
     private Gateway(GatewayConfig config) {
         this.config = config;
@@ -133,6 +136,11 @@ public final class Gateway implements AutoCloseable {
                 LOG.warning("--worker-urls lists " + url + " twice");
             }
         }
+        if (config.resilience().discovery().enabled()) {
+            kubernetes = new io.fabric8.kubernetes.client.KubernetesClientBuilder().build();
+            discovery = new KubernetesDiscovery(kubernetes, config.resilience().discovery(), registry, health::probeNow)
+                    .start();
+        }
     }
 
     /** The data-plane port. */
@@ -207,6 +215,12 @@ public final class Gateway implements AutoCloseable {
         }
         if (healthPort != null) {
             healthPort.close();
+        }
+        if (discovery != null) {
+            discovery.close();
+        }
+        if (kubernetes != null) {
+            kubernetes.close();
         }
         health.close();
         watchdog.close();

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /**
  * Command-line options for failure handling, mixed into {@link LaunchCommand}: SMG's circuit
  * breaker, retry, health-lifecycle and health-port flags with SMG's defaults, plus three Drover
- * extensions for upstream timeouts. Parsed on the main thread; {@link #toSettings} validates.
+ * extensions for upstream timeouts, and SMG's Kubernetes service-discovery flags. Parsed on the main thread; {@link #toSettings} validates.
  */
 public class ResilienceOptions {
     @Option(names = "--cb-failure-threshold", defaultValue = "10",
@@ -78,6 +78,21 @@ public class ResilienceOptions {
             description = "Drover only: longest silence between two chunks of a worker's response (0 = no limit).")
     double streamIdleTimeoutSecs;
 
+    @Option(names = "--service-discovery", defaultValue = "false",
+            description = "Discover workers among Kubernetes pods (Running and Ready) matching --selector.")
+    boolean serviceDiscovery;
+
+    @Option(names = "--selector", arity = "1..*", paramLabel = "KEY=VALUE",
+            description = "Pod labels a discovered worker must carry.")
+    java.util.List<String> selector = new java.util.ArrayList<>();
+
+    @Option(names = "--service-discovery-namespace", description = "Namespace to watch (default: all).")
+    String serviceDiscoveryNamespace;
+
+    @Option(names = "--service-discovery-port", defaultValue = "80",
+            description = "Worker port of a pod without the smg.ai/worker-ports annotation.")
+    int serviceDiscoveryPort;
+
     /** Validates the options and builds the settings; {@code cli} names the command in errors. */
     public ResilienceSettings toSettings(CommandLine cli) {
         if (cbFailureThreshold < 1 || cbSuccessThreshold < 1) {
@@ -108,6 +123,19 @@ public class ResilienceOptions {
         if (healthCheckPort != null && (healthCheckPort < 0 || healthCheckPort > 65535)) {
             throw bad(cli, "--health-check-port must be between 0 and 65535, got " + healthCheckPort);
         }
+        java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+        for (String kv : selector) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0 || eq == kv.length() - 1) {
+                throw bad(cli, "--selector expects KEY=VALUE, got '" + kv + "'");
+            }
+            labels.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        if (serviceDiscoveryPort < 1 || serviceDiscoveryPort > 65535) {
+            throw bad(cli, "--service-discovery-port must be between 1 and 65535");
+        }
+        var discovery = new ResilienceSettings.Discovery(serviceDiscovery, labels, serviceDiscoveryNamespace,
+                serviceDiscoveryPort);
         return new ResilienceSettings(
                 new ResilienceSettings.Breaker(cbFailureThreshold, cbSuccessThreshold, Duration.ofSeconds(cbTimeoutSecs),
                         Duration.ofSeconds(cbWindowSecs), disableCircuitBreaker),
@@ -115,7 +143,7 @@ public class ResilienceOptions {
                         retryBackoffMultiplier, retryJitterFactor, disableRetries),
                 Duration.ofSeconds(connectTimeoutSecs), millis(firstByteTimeoutSecs), millis(streamIdleTimeoutSecs),
                 Duration.ofSeconds(workerStartupTimeoutSecs), removeUnhealthyWorkers, Duration.ofSeconds(drainSettleSecs),
-                healthCheckPort == null ? -1 : healthCheckPort);
+                healthCheckPort == null ? -1 : healthCheckPort, discovery);
     }
 
     private static Duration millis(double secs) {

@@ -17,39 +17,66 @@ import java.time.Duration;
  * @param removeUnhealthy      remove Failed workers from the registry
  * @param drainSettle          how long a removed worker stays listed as Draining
  * @param healthCheckPort      port of the separate health listener; -1 = none
+ * @param discovery            Kubernetes service discovery
  */
 public record ResilienceSettings(Breaker breaker, Retry retry, Duration connectTimeout, Duration firstByteTimeout,
                                  Duration streamIdleTimeout, Duration workerStartupTimeout, boolean removeUnhealthy,
-                                 Duration drainSettle, int healthCheckPort) {
+                                 Duration drainSettle, int healthCheckPort, Discovery discovery) {
 
     /** SMG's defaults (and Drover's for its extensions: connect 10 s, no first-byte or idle limit). */
     public static ResilienceSettings defaults() {
         return new ResilienceSettings(Breaker.defaults(), Retry.defaults(), Duration.ofSeconds(10), Duration.ZERO,
-                Duration.ZERO, Duration.ofSeconds(1800), false, Duration.ofSeconds(5), -1);
+                Duration.ZERO, Duration.ofSeconds(1800), false, Duration.ofSeconds(5), -1, Discovery.off());
     }
 
     /** A copy with another breaker. */
     public ResilienceSettings withBreaker(Breaker b) {
         return new ResilienceSettings(b, retry, connectTimeout, firstByteTimeout, streamIdleTimeout,
-                workerStartupTimeout, removeUnhealthy, drainSettle, healthCheckPort);
+                workerStartupTimeout, removeUnhealthy, drainSettle, healthCheckPort, discovery);
     }
 
     /** A copy with other retries. */
     public ResilienceSettings withRetry(Retry r) {
         return new ResilienceSettings(breaker, r, connectTimeout, firstByteTimeout, streamIdleTimeout,
-                workerStartupTimeout, removeUnhealthy, drainSettle, healthCheckPort);
+                workerStartupTimeout, removeUnhealthy, drainSettle, healthCheckPort, discovery);
     }
 
     /** A copy with other upstream timeouts. */
     public ResilienceSettings withTimeouts(Duration connect, Duration firstByte, Duration idle) {
         return new ResilienceSettings(breaker, retry, connect, firstByte, idle, workerStartupTimeout,
-                removeUnhealthy, drainSettle, healthCheckPort);
+                removeUnhealthy, drainSettle, healthCheckPort, discovery);
     }
 
     /** A copy with other lifecycle settings. */
     public ResilienceSettings withLifecycle(Duration startupTimeout, boolean remove, Duration settle, int hcPort) {
         return new ResilienceSettings(breaker, retry, connectTimeout, firstByteTimeout, streamIdleTimeout,
-                startupTimeout, remove, settle, hcPort);
+                startupTimeout, remove, settle, hcPort, discovery);
+    }
+
+    /** A copy with other discovery settings. */
+    public ResilienceSettings withDiscovery(Discovery d) {
+        return new ResilienceSettings(breaker, retry, connectTimeout, firstByteTimeout, streamIdleTimeout,
+                workerStartupTimeout, removeUnhealthy, drainSettle, healthCheckPort, d);
+    }
+
+    /**
+     * Kubernetes service discovery (SMG's flags): pods matching {@code selector} become workers at
+     * {@code http://podIP:port} for each port of their {@code smg.ai/worker-ports} annotation, else
+     * {@code port}, while they are Running and Ready.
+     *
+     * @param enabled   {@code --service-discovery}
+     * @param selector  {@code --selector k=v ...} labels a pod must carry
+     * @param namespace {@code --service-discovery-namespace}, or null for every namespace
+     * @param port      {@code --service-discovery-port}
+     */
+    public record Discovery(boolean enabled, java.util.Map<String, String> selector, String namespace, int port) {
+        public Discovery {
+            selector = java.util.Map.copyOf(selector);
+        }
+
+        public static Discovery off() {
+            return new Discovery(false, java.util.Map.of(), null, 80);
+        }
     }
 
     /**

@@ -22,7 +22,6 @@ public final class SmgFlags {
             "--encode", "--prefill-policy", "--decode-policy", "--encode-policy",
             "--worker-startup-delay", "--worker-startup-check-interval", "--load-monitor-interval",
             "--engine-metrics", "--multimodal-tensor-transport", "--multimodal-shm-min-bytes",
-            "--service-discovery", "--selector", "--service-discovery-port", "--service-discovery-namespace",
             "--encode-selector", "--prefill-selector", "--decode-selector", "--router-selector", "--model-id-from",
             "--prometheus-duration-buckets", "--storage-context-headers", "--trust-tenant-header",
             "--tenant-header-name", "--max-concurrent-requests", "--queue-size", "--queue-timeout-secs",
