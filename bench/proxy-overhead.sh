@@ -4,14 +4,14 @@
 #   A  plain:    mock worker (--token-delay-ms 0 --output-tokens 8), non-streamed, concurrency 64 and 1
 #   B  stream:   mock worker (--token-delay-ms 5), streamed, concurrency 1 and 64: time to first event
 #   C  ndstream: bench NoDelayWorker (TCP_NODELAY, 5 ms/token), streamed, concurrency 1 and 64 (control)
-# Env: DURATION (measured s per run, default 6), WARMUP (s, default 2), ROUNDS (default 2), BASE_PORT (19100).
+# Env: DURATION (measured s per run, default 6), WARMUP (s, default 8: the JIT needs it), ROUNDS (default 2), BASE_PORT (19100).
 # Every process it starts is killed on exit. Takes about 4-5 minutes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export JAVA_HOME="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH"
-DURATION="${DURATION:-6}"; WARMUP="${WARMUP:-2}"; ROUNDS="${ROUNDS:-2}"; BASE="${BASE_PORT:-19100}"
+DURATION="${DURATION:-6}"; WARMUP="${WARMUP:-8}"; ROUNDS="${ROUNDS:-2}"; BASE="${BASE_PORT:-19100}"
 RESULTS="$ROOT/bench/results"; LOGS="$ROOT/target/bench-logs"
 CLK_TCK="$(getconf CLK_TCK)"
 PIDS=()

@@ -64,7 +64,8 @@ public final class Gateway implements AutoCloseable {
                     LOG.info(() -> "worker " + w.url() + ": circuit breaker " + from.wireName() + " -> "
                             + to.wireName());
                 });
-        this.client = new WorkerClient(config.resilience().connectTimeout(), config.apiKey());
+        this.client = new WorkerClient(config.resilience().connectTimeout(), config.requestTimeout(),
+                config.health().timeout(), config.apiKey());
         this.health = new HealthMonitor(registry, client, config.health(), config.resilience().workerStartupTimeout(),
                 config.resilience().removeUnhealthy(), metrics);
         this.watchdog = new StreamWatchdog();
@@ -105,6 +106,7 @@ public final class Gateway implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
+                .connectionOptions(o -> o.tcpNoDelay(true)) // small SSE events must not wait for delayed ACKs
                 .routing(api::register)
                 .build()
                 .start();

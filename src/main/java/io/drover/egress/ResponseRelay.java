@@ -5,12 +5,9 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
@@ -107,16 +104,16 @@ public final class ResponseRelay {
     }
 
     /** True when the worker answered with an event stream. */
-    public static boolean isEventStream(HttpResponse<?> up) {
-        return up.headers().firstValue("content-type")
-                .map(v -> v.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
+    public static boolean isEventStream(UpstreamResponse up) {
+        String ct = up.contentType();
+        return ct != null && ct.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
     }
 
     /**
      * Relays any response: an event stream with {@link #stream}, anything else with {@link #read}
      * then {@link #send} (a read problem becomes a 502 or 504 error). Closes {@code up}'s body.
      */
-    public End relay(HttpResponse<InputStream> up, ServerResponse res, Deadlines d, LongConsumer onFirstByte) {
+    public End relay(UpstreamResponse up, ServerResponse res, Deadlines d, LongConsumer onFirstByte) {
         if (isEventStream(up)) {
             return stream(up, res, d, onFirstByte);
         }
@@ -147,16 +144,25 @@ public final class ResponseRelay {
      * Reads a non-stream body, up to 1 MiB, under the deadlines; sends nothing. On a problem the
      * upstream body is closed; otherwise {@link #send} or {@link Body#discard} must follow.
      */
-    public Body read(HttpResponse<InputStream> up, Deadlines d) {
-        Relay r = new Relay(up.body(), null, d, false);
+    public Body read(UpstreamResponse up, Deadlines d) {
+        Relay r = new Relay(up, null, d, false);
         watchdog.watch(r);
-        byte[] buf = new byte[8192];
+        long declared = up.contentLength();
+        byte[] buf = new byte[declared >= 0 && declared < SMALL_BODY ? (int) declared : 8192];
         int n = 0;
         long firstByteAt = 0;
         boolean eof = false;
         try {
             while (n < SMALL_BODY) {
                 if (n == buf.length) {
+                    if (declared == n) {
+                        // read on to the end of the entity, so that the connection can be pooled
+                        if (r.in.read() >= 0) {
+                            throw new IOException("the worker sent more than its Content-Length");
+                        }
+                        eof = true;
+                        break;
+                    }
                     buf = Arrays.copyOf(buf, Math.min(SMALL_BODY, buf.length * 2));
                 }
                 int k = r.in.read(buf, n, buf.length - n);
@@ -170,7 +176,7 @@ public final class ResponseRelay {
                 }
                 n += k;
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return failed(r, r.expired ? timedOut(r) : Problem.BROKEN);
         } finally {
             watchdog.unwatch(r);
@@ -179,7 +185,7 @@ public final class ResponseRelay {
             return failed(r, timedOut(r));
         }
         byte[] head = n == buf.length ? buf : Arrays.copyOf(buf, n);
-        if (up.statusCode() / 100 == 2 && looksLikeJson(up) && !startsLikeJson(head)) {
+        if (up.status() / 100 == 2 && looksLikeJson(up) && !startsLikeJson(head)) {
             return failed(r, Problem.NOT_JSON);
         }
         if (eof) {
@@ -197,9 +203,9 @@ public final class ResponseRelay {
         return new Body(r, new byte[0], false, p, 0);
     }
 
-    private static boolean looksLikeJson(HttpResponse<?> up) {
-        return up.headers().firstValue("content-type").map(v -> v.toLowerCase(Locale.ROOT).contains("json"))
-                .orElse(false);
+    private static boolean looksLikeJson(UpstreamResponse up) {
+        String ct = up.contentType();
+        return ct != null && ct.toLowerCase(Locale.ROOT).contains("json");
     }
 
     private static boolean startsLikeJson(byte[] b) {
@@ -212,18 +218,18 @@ public final class ResponseRelay {
         return b.length == 0;
     }
 
-    private static void copyHead(HttpResponse<InputStream> up, ServerResponse res) {
-        res.status(up.statusCode());
-        for (Map.Entry<String, List<String>> h : up.headers().map().entrySet()) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
+    private static void copyHead(UpstreamResponse up, ServerResponse res) {
+        res.status(up.status());
+        up.forEachHeader((n, values) -> {
+            String name = n.toLowerCase(Locale.ROOT);
             if (!dropsResponseHeader(name)) {
-                res.header(HeaderNames.create(name), h.getValue().toArray(String[]::new));
+                res.header(HeaderNames.create(name), values.toArray(String[]::new));
             }
-        }
+        });
     }
 
     /** Sends a body read by {@link #read}: in one write, or for a large one its head then the rest. */
-    public End send(HttpResponse<InputStream> up, Body b, ServerResponse res, LongConsumer onFirstByte) {
+    public End send(UpstreamResponse up, Body b, ServerResponse res, LongConsumer onFirstByte) {
         Relay r = b.relay;
         r.res = res;
         copyHead(up, res);
@@ -246,9 +252,9 @@ public final class ResponseRelay {
     }
 
     /** Relays an event stream into {@code res}, flushing each chunk. Closes {@code up}'s body. */
-    public End stream(HttpResponse<InputStream> up, ServerResponse res, Deadlines d, LongConsumer onFirstByte) {
+    public End stream(UpstreamResponse up, ServerResponse res, Deadlines d, LongConsumer onFirstByte) {
         copyHead(up, res);
-        Relay r = new Relay(up.body(), res, d, true);
+        Relay r = new Relay(up, res, d, true);
         watchdog.watch(r);
         try {
             return r.stream(onFirstByte);
@@ -259,6 +265,7 @@ public final class ResponseRelay {
     }
 
     private static final class Relay implements StreamWatchdog.Watched {
+        private final UpstreamResponse up;
         private final InputStream in;
         private ServerResponse res;
         private final Deadlines limits;
@@ -277,8 +284,9 @@ public final class ResponseRelay {
         private byte last1;
         private byte last2;
 
-        Relay(InputStream in, ServerResponse res, Deadlines limits, boolean eventStream) {
-            this.in = in;
+        Relay(UpstreamResponse up, ServerResponse res, Deadlines limits, boolean eventStream) {
+            this.up = up;
+            this.in = up.body();
             this.res = res;
             this.limits = limits;
             this.eventStream = eventStream;
@@ -306,7 +314,7 @@ public final class ResponseRelay {
                 int n;
                 try {
                     n = in.read(buf);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     return endBroken();
                 }
                 if (n < 0) {
@@ -343,9 +351,10 @@ public final class ResponseRelay {
                 int n;
                 try {
                     n = in.read(buf);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     // the length is unknown to the client: breaking the connection is the only honest signal
-                    throw new java.io.UncheckedIOException("worker response broke off", e);
+                    throw new java.io.UncheckedIOException("worker response broke off",
+                            e instanceof IOException io ? io : new IOException(e));
                 }
                 if (n < 0) {
                     finish();
@@ -437,11 +446,7 @@ public final class ResponseRelay {
 
         void closeUpstream() {
             done = true;
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // closing is all we wanted
-            }
+            up.close();
         }
 
         @Override

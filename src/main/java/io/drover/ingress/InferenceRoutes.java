@@ -5,6 +5,7 @@ import io.drover.config.ResilienceSettings;
 import io.drover.egress.ApiErrors;
 import io.drover.egress.Deadlines;
 import io.drover.egress.ResponseRelay;
+import io.drover.egress.UpstreamResponse;
 import io.drover.observability.Metrics;
 import io.drover.observability.ResilienceMetrics;
 import io.drover.routing.RouteRequest;
@@ -18,9 +19,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -269,16 +268,16 @@ public final class InferenceRoutes {
         Deadlines limits = new Deadlines(deadline, firstByte > 0 ? sent + firstByte : 0,
                 config.resilience().streamIdleTimeout().toNanos());
         try {
-            HttpResponse<InputStream> up;
+            UpstreamResponse up;
             try {
                 up = client.send(worker, "POST", c.pathAndQuery(), c.body(), c.headers(),
                         Duration.ofNanos(Math.max(1_000_000L, headWait)));
-            } catch (HttpConnectTimeoutException | ConnectException e) {
+            } catch (ConnectException e) {
                 metrics.workerError(type, "connect_failed", worker.url());
                 metrics.routerError(backend, modelLabel, path, "upstream_unreachable");
                 return Result.retry(CircuitBreaker.Outcome.FAILURE, 502, "upstream_error", "upstream_unreachable",
                         "could not connect to worker " + worker.url());
-            } catch (HttpTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 metrics.workerError(type, "timeout", worker.url());
                 metrics.routerError(backend, modelLabel, path, "upstream_timeout");
                 Result r = Result.retry(CircuitBreaker.Outcome.FAILURE, 504, "timeout_error", "upstream_timeout",
@@ -294,19 +293,15 @@ public final class InferenceRoutes {
                 metrics.routerError(backend, modelLabel, path, "upstream_unreachable");
                 return Result.retry(CircuitBreaker.Outcome.FAILURE, 502, "upstream_error", "upstream_unreachable",
                         "the request to worker " + worker.url() + " failed: " + e.getClass().getSimpleName());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ApiErrors.send(c.res(), 503, "service_unavailable", "interrupted", "the gateway is shutting down");
-                return Result.NEUTRAL;
             }
-            int status = up.statusCode();
+            int status = up.status();
             metrics.upstreamResponse(status, null);
             CircuitBreaker.Outcome verdict = verdict(status);
             if (lastAttempt && attempt > 1 && retryable(status)) {
                 resilienceMetrics.exhausted(worker.url()); // the last answer is relayed as it is
             }
             if (!lastAttempt && retryable(status)) {
-                closeQuietly(up.body());
+                up.close();
                 metrics.workerError(type, "status_" + status, worker.url());
                 return Result.retry(verdict, status == 429 || status == 503 || status == 504 ? status : 502,
                         status == 429 ? "rate_limit_error" : "upstream_error", "upstream_status_" + status,
@@ -362,14 +357,6 @@ public final class InferenceRoutes {
             return Result.done(verdict);
         } finally {
             metrics.routedDone(backend, modelLabel, path, System.nanoTime() - sent);
-        }
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // the connection is dropped; nothing else to do
         }
     }
 

@@ -11,8 +11,6 @@ import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,8 +28,6 @@ import java.util.concurrent.Future;
  * fail). Handlers run on request threads; fan-out uses one virtual thread per worker.
  */
 public final class InfoRoutes {
-    private static final Duration FANOUT_TIMEOUT = Duration.ofSeconds(5);
-
     private final WorkerRegistry registry;
     private final RoutingEngine engine;
     private final WorkerClient client;
@@ -78,15 +74,14 @@ public final class InfoRoutes {
         }
         Worker w = route.worker();
         try {
-            HttpResponse<byte[]> r = client.get(w, path, FANOUT_TIMEOUT);
-            res.status(r.statusCode());
-            r.headers().firstValue("content-type").ifPresent(ct -> res.header("Content-Type", ct));
+            WorkerClient.Small r = client.get(w, path);
+            res.status(r.status());
+            if (r.contentType() != null) {
+                res.header("Content-Type", r.contentType());
+            }
             res.send(r.body());
         } catch (IOException e) {
             ApiErrors.send(res, 502, "upstream_error", "upstream_unreachable", "worker " + w.url() + " did not answer");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            ApiErrors.send(res, 503, "service_unavailable", "interrupted", "interrupted");
         } finally {
             engine.release(w);
         }
@@ -97,7 +92,7 @@ public final class InfoRoutes {
         List<Worker> workers = registry.all();
         List<Map<String, Object>> out = new ArrayList<>();
         int failed = 0;
-        for (Result r : fanOut(workers, w -> client.get(w, "/get_loads", FANOUT_TIMEOUT))) {
+        for (Result r : fanOut(workers, w -> client.get(w, "/get_loads"))) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("worker", r.worker.url());
             long load = -1;
@@ -120,7 +115,7 @@ public final class InfoRoutes {
         List<Worker> workers = registry.all();
         List<Map<String, Object>> out = new ArrayList<>();
         int failed = 0;
-        for (Result r : fanOut(workers, w -> client.post(w, "/flush_cache", new byte[0], FANOUT_TIMEOUT))) {
+        for (Result r : fanOut(workers, w -> client.post(w, "/flush_cache", new byte[0]))) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("worker", r.worker.url());
             e.put("success", r.ok());
@@ -148,7 +143,7 @@ public final class InfoRoutes {
     }
 
     private interface Call {
-        HttpResponse<byte[]> call(Worker w) throws IOException, InterruptedException;
+        WorkerClient.Small call(Worker w) throws IOException;
     }
 
     private record Result(Worker worker, int status, byte[] body, String error) {
@@ -164,9 +159,8 @@ public final class InfoRoutes {
             for (Worker w : workers) {
                 fs.add(ex.submit(() -> {
                     try {
-                        HttpResponse<byte[]> r = call.call(w);
-                        return new Result(w, r.statusCode(), r.body(),
-                                r.statusCode() / 100 == 2 ? null : "HTTP " + r.statusCode());
+                        WorkerClient.Small r = call.call(w);
+                        return new Result(w, r.status(), r.body(), r.status() / 100 == 2 ? null : "HTTP " + r.status());
                     } catch (IOException e) {
                         return new Result(w, 0, null, "unreachable: " + e.getClass().getSimpleName());
                     }

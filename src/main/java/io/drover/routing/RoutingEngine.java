@@ -1,6 +1,5 @@
 package io.drover.routing;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
@@ -19,7 +18,7 @@ import java.util.logging.Logger;
  * and one consumer, the <em>policy thread</em>, which alone owns the routing state — the per-model
  * candidate table, the policy's own state and every worker's load counters. A request thread
  * publishes a {@link RouteRequest} and parks until the policy thread answers; the end of a response
- * is published as a release without waiting. Uses a blocking wait strategy (a busy-spinning
+ * is published as a release without waiting. Uses a parking wait strategy ({@link ParkingWaitStrategy}; a busy-spinning
  * consumer would take one of two cores from the request threads).
  *
  * <p>Circuit breakers live here too: the end of a response carries its outcome, which the policy
@@ -63,7 +62,7 @@ public final class RoutingEngine implements AutoCloseable {
             Thread t = new Thread(r, "drover-policy");
             t.setDaemon(true);
             return t;
-        }, ProducerType.MULTI, new BlockingWaitStrategy());
+        }, ProducerType.MULTI, new ParkingWaitStrategy());
         this.disruptor.handleEventsWith(new Handler());
         this.disruptor.setDefaultExceptionHandler(new Failures());
         this.ring = disruptor.getRingBuffer();

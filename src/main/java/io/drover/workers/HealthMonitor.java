@@ -3,7 +3,6 @@ package io.drover.workers;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.drover.config.GatewayConfig.HealthSettings;
 import io.drover.observability.Metrics;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -202,15 +201,12 @@ public final class HealthMonitor implements AutoCloseable {
     /** One probe: null when healthy, else why not. */
     private String check(Worker w, HealthSettings settings) {
         try {
-            HttpResponse<byte[]> r = client.get(w, settings.endpoint(), settings.timeout());
-            return r.statusCode() / 100 == 2 ? null : "health check answered HTTP " + r.statusCode();
-        } catch (java.net.http.HttpTimeoutException e) {
+            WorkerClient.Small r = client.get(w, settings.endpoint(), settings.timeout());
+            return r.status() / 100 == 2 ? null : "health check answered HTTP " + r.status();
+        } catch (java.net.SocketTimeoutException e) {
             return "health check timed out after " + settings.timeout().toSeconds() + "s";
         } catch (java.net.ConnectException e) {
             return "connection refused";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
         } catch (Exception e) {
             return "unreachable: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage());
@@ -220,8 +216,8 @@ public final class HealthMonitor implements AutoCloseable {
     /** Learns the models and runtime a worker reports at {@code /v1/models}; best effort. */
     private void discover(Worker w, HealthSettings settings) {
         try {
-            HttpResponse<byte[]> r = client.get(w, "/v1/models", settings.timeout());
-            if (r.statusCode() != 200) {
+            WorkerClient.Small r = client.get(w, "/v1/models", settings.timeout());
+            if (r.status() != 200) {
                 return;
             }
             Map<String, Object> doc = JSON.std.mapFrom(r.body());
@@ -247,8 +243,6 @@ public final class HealthMonitor implements AutoCloseable {
                 });
             }
             registry.metadataChanged(w);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.fine(() -> "model discovery failed for " + w.url() + ": " + e);
         }

@@ -1,37 +1,45 @@
 package io.drover.workers;
 
+import io.drover.egress.UpstreamResponse;
+import io.drover.workers.http.Http1Client;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 
 /**
- * HTTP client toward workers: one JDK {@link HttpClient} (HTTP/1.1, pooled keep-alive connections
- * per worker, connect timeout) shared by every request thread. Blocking calls, made on the calling
- * (virtual) thread. Thread-safe.
+ * HTTP client toward workers: proxied requests and control calls (probes, metadata, fan-out), each
+ * on its own pool of keep-alive connections ({@link Http1Client}). Thread-safe; shared by every
+ * request thread and the health prober.
  *
  * <p>Headers: only {@link #forwards(String) allow-listed} client headers are passed on; a worker's
  * own {@code api_key} (else the gateway's {@code --api-key}) replaces the client's Authorization.
  */
 public final class WorkerClient {
-    private final HttpClient http;
+    private static final Duration MAX_IDLE = Duration.ofSeconds(4);
+
+    private final Http1Client proxy;
+    private final Http1Client control;
     private final String gatewayApiKey;
 
-    /** Creates the client; {@code gatewayApiKey} may be null. */
-    public WorkerClient(Duration connectTimeout, String gatewayApiKey) {
+    /** A small, fully read response (probes, metadata, fan-out). */
+    public record Small(int status, byte[] body, String contentType) {}
+
+    /**
+     * @param connectTimeout  connect timeout for every request
+     * @param readTimeout     longest wait for any read of a proxied response (the whole-request
+     *                        deadline is enforced by the relay's watchdog)
+     * @param controlTimeout  read timeout of probes and fan-out calls
+     * @param gatewayApiKey   the gateway's {@code --api-key}, or null
+     */
+    public WorkerClient(Duration connectTimeout, Duration readTimeout, Duration controlTimeout, String gatewayApiKey) {
         this.gatewayApiKey = gatewayApiKey;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .build();
+        this.proxy = new Http1Client(connectTimeout, readTimeout, MAX_IDLE);
+        this.control = new Http1Client(connectTimeout, controlTimeout, MAX_IDLE);
     }
 
     /**
@@ -49,60 +57,63 @@ public final class WorkerClient {
 
     /**
      * Sends a request to {@code worker} and returns once its status and headers have arrived; the
-     * body is left to the caller to read (and close, which releases or drops the connection).
+     * caller reads the body and closes the response.
      *
      * @param headers  allow-listed client headers as name/value pairs (lower-case names)
-     * @param timeout  how long to wait for the response headers
+     * @throws ConnectException        the worker could not be reached
+     * @throws SocketTimeoutException  the worker did not answer within the read timeout
+     * @throws IOException             any other transport failure
      */
-    public HttpResponse<InputStream> send(Worker worker, String method, String pathAndQuery, byte[] body,
-                                          List<String[]> headers, Duration timeout)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(worker.url() + pathAndQuery)).timeout(timeout);
+    public UpstreamResponse send(Worker worker, String method, String pathAndQuery, byte[] body,
+                                 List<String[]> headers) throws IOException {
+        return send(worker, method, pathAndQuery, body, headers, null);
+    }
+
+    /**
+     * As {@link #send(Worker, String, String, byte[], List)}, waiting at most {@code headTimeout}
+     * for the response head (null = the read timeout).
+     */
+    public UpstreamResponse send(Worker worker, String method, String pathAndQuery, byte[] body,
+                                 List<String[]> headers, Duration headTimeout) throws IOException {
         String key = keyFor(worker);
-        for (String[] h : headers) {
-            if (key != null && h[0].equals("authorization")) {
-                continue;
-            }
-            b.header(h[0], h[1]);
-        }
+        List<String[]> out = headers;
         if (key != null) {
-            b.header("authorization", "Bearer " + key);
+            out = new ArrayList<>(headers.size() + 1);
+            for (String[] h : headers) {
+                if (!h[0].equals("authorization")) {
+                    out.add(h);
+                }
+            }
+            out.add(new String[] {"authorization", "Bearer " + key});
         }
-        if (body != null) {
-            b.header("content-type", "application/json");
-            b.method(method.toUpperCase(Locale.ROOT), HttpRequest.BodyPublishers.ofByteArray(body));
-        } else {
-            b.method(method.toUpperCase(Locale.ROOT), HttpRequest.BodyPublishers.noBody());
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        return proxy.send(worker.url(), method.toUpperCase(Locale.ROOT), pathAndQuery, out, body, headTimeout);
     }
 
     /** A small GET whose whole body is read (health probes, metadata, fan-out). */
-    public HttpResponse<byte[]> get(Worker worker, String path, Duration timeout)
-            throws IOException, InterruptedException {
-        return simple(worker, "GET", path, null, timeout);
+    public Small get(Worker worker, String path) throws IOException {
+        return small(worker, "GET", path, null, null);
+    }
+
+    /** A small GET whose response head must arrive within {@code timeout} (a per-worker probe timeout). */
+    public Small get(Worker worker, String path, Duration timeout) throws IOException {
+        return small(worker, "GET", path, null, timeout);
     }
 
     /** A small POST whose whole body is read (fan-out such as /flush_cache). */
-    public HttpResponse<byte[]> post(Worker worker, String path, byte[] body, Duration timeout)
-            throws IOException, InterruptedException {
-        return simple(worker, "POST", path, body, timeout);
+    public Small post(Worker worker, String path, byte[] body) throws IOException {
+        return small(worker, "POST", path, body, null);
     }
 
-    private HttpResponse<byte[]> simple(Worker worker, String method, String path, byte[] body, Duration timeout)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(worker.url() + path)).timeout(timeout);
+    private Small small(Worker worker, String method, String path, byte[] body, Duration timeout)
+            throws IOException {
         String key = keyFor(worker);
-        if (key != null) {
-            b.header("authorization", "Bearer " + key);
+        List<String[]> headers = key == null ? List.of() : List.<String[]>of(new String[] {"authorization", "Bearer " + key});
+        UpstreamResponse r = control.send(worker.url(), method, path, headers, body, timeout);
+        try (InputStream in = r.body()) {
+            return new Small(r.status(), in.readAllBytes(), r.contentType());
+        } finally {
+            r.close();
         }
-        if (body != null) {
-            b.header("content-type", "application/json");
-            b.method(method, HttpRequest.BodyPublishers.ofByteArray(body));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private String keyFor(Worker w) {
@@ -110,8 +121,9 @@ public final class WorkerClient {
         return k != null && !k.isEmpty() ? k : gatewayApiKey;
     }
 
-    /** Closes the pooled connections. */
+    /** Closes pooled connections. */
     public void close() {
-        http.shutdownNow();
+        proxy.close();
+        control.close();
     }
 }

@@ -101,6 +101,7 @@ public final class MockFleet implements AutoCloseable {
                 .host(options.host())
                 .port(first.port())
                 .shutdownHook(false)
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 .featuresDiscoverServices(false)
                 .protocolsDiscoverServices(false)
                 .concurrencyLimitDiscoverServices(false)
@@ -111,6 +112,7 @@ public final class MockFleet implements AutoCloseable {
         for (int i = 1; i < group.size(); i++) {
             MockWorker w = group.get(i);
             b.putSocket(socketName(w), s -> s.host(options.host()).port(w.port())
+                    .connectionOptions(o -> o.tcpNoDelay(true))
                     .protocolsDiscoverServices(false)
                     .concurrencyLimitDiscoverServices(false)
                     .addProtocol(http1)
