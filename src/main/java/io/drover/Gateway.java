@@ -140,8 +140,8 @@ public final class Gateway implements AutoCloseable {
         }
         if (config.resilience().discovery().enabled()) {
             kubernetes = new io.fabric8.kubernetes.client.KubernetesClientBuilder().build();
-            discovery = new KubernetesDiscovery(kubernetes, config.resilience().discovery(), registry, health::probeNow)
-                    .start();
+            discovery = new KubernetesDiscovery(kubernetes, config.resilience().discovery(), registry, health::probeNow,
+                    resilienceMetrics).start();
         }
     }
 

@@ -8,8 +8,9 @@ import java.util.Collection;
 import java.util.function.Supplier;
 
 /**
- * SMG's circuit-breaker and retry metrics ({@code smg_worker_cb_*}, {@code smg_worker_retries_*},
- * {@code smg_worker_retry_backoff_seconds}), registered in the gateway's registry. Thread-safe:
+ * SMG's circuit-breaker, retry and discovery metrics ({@code smg_worker_cb_*},
+ * {@code smg_worker_retries_*}, {@code smg_worker_retry_backoff_seconds}, {@code smg_discovery_*}),
+ * registered in the gateway's registry. Thread-safe:
  * transitions are counted on the policy thread, outcomes and retries on request threads; the
  * gauges sample volatile breaker fields at scrape time.
  */
@@ -22,6 +23,10 @@ public final class ResilienceMetrics {
     private final Counter retries;
     private final Counter exhausted;
     private final Histogram backoff;
+    private final Counter discoveryRegistrations;
+    private final Counter discoveryDeregistrations;
+    private final Histogram discoverySync;
+    private final io.prometheus.metrics.core.metrics.Gauge discovered;
 
     /**
      * One worker's breaker, sampled at scrape time.
@@ -50,6 +55,34 @@ public final class ResilienceMetrics {
         backoff = Histogram.builder().name("smg_worker_retry_backoff_seconds")
                 .help("Delay before a retry by the worker that failed").classicOnly()
                 .classicUpperBounds(BACKOFF_BUCKETS).labelNames("worker").register(registry);
+        discoveryRegistrations = Counter.builder().name("smg_discovery_registrations_total")
+                .help("Workers registered by service discovery by source and result").labelNames("source", "result")
+                .register(registry);
+        discoveryDeregistrations = Counter.builder().name("smg_discovery_deregistrations_total")
+                .help("Workers removed by service discovery by source and reason").labelNames("source", "reason")
+                .register(registry);
+        discoverySync = Histogram.builder().name("smg_discovery_sync_duration_seconds")
+                .help("Duration of one service-discovery reconciliation by source").classicOnly()
+                .classicUpperBounds(BACKOFF_BUCKETS).labelNames("source").register(registry);
+        discovered = io.prometheus.metrics.core.metrics.Gauge.builder().name("smg_discovery_workers_discovered")
+                .help("Workers currently registered by service discovery by source").labelNames("source")
+                .register(registry);
+    }
+
+    /** Service discovery registered a worker ({@code result} success or duplicate). */
+    public void discoveryRegistered(String source, String result) {
+        discoveryRegistrations.labelValues(source, result).inc();
+    }
+
+    /** Service discovery removed a worker for {@code reason}. */
+    public void discoveryDeregistered(String source, String reason) {
+        discoveryDeregistrations.labelValues(source, reason).inc();
+    }
+
+    /** One reconciliation took {@code nanos} and left {@code workers} discovered workers. */
+    public void discoverySynced(String source, long nanos, int workers) {
+        discoverySync.labelValues(source).observe(nanos / 1e9);
+        discovered.labelValues(source).set(workers);
     }
 
     /** Registers the breaker gauges, sampled from {@code breakers} at each scrape. */

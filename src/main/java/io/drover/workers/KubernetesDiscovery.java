@@ -1,6 +1,7 @@
 package io.drover.workers;
 
 import io.drover.config.ResilienceSettings;
+import io.drover.observability.ResilienceMetrics;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -33,11 +34,13 @@ public final class KubernetesDiscovery implements AutoCloseable {
     /** Annotation listing a pod's worker ports. */
     public static final String PORTS_ANNOTATION = "smg.ai/worker-ports";
     private static final long RESYNC_MS = 60_000;
+    private static final String SOURCE = "kubernetes";
 
     private final KubernetesClient client;
     private final ResilienceSettings.Discovery settings;
     private final WorkerRegistry registry;
     private final Consumer<Worker> onRegistered;
+    private final ResilienceMetrics metrics;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Worker> mine = new HashMap<>(); // url -> worker registered here; under lock
     private SharedIndexInformer<Pod> informer;
@@ -46,7 +49,8 @@ public final class KubernetesDiscovery implements AutoCloseable {
      * @param onRegistered called for each worker this class registers (the health monitor's first probe)
      */
     public KubernetesDiscovery(KubernetesClient client, ResilienceSettings.Discovery settings, WorkerRegistry registry,
-                               Consumer<Worker> onRegistered) {
+                               Consumer<Worker> onRegistered, ResilienceMetrics metrics) {
+        this.metrics = metrics;
         this.client = client;
         this.settings = settings;
         this.registry = registry;
@@ -96,6 +100,7 @@ public final class KubernetesDiscovery implements AutoCloseable {
         if (informer == null) {
             return;
         }
+        long t0 = System.nanoTime();
         lock.lock();
         try {
             Map<String, Pod> desired = new LinkedHashMap<>();
@@ -111,6 +116,7 @@ public final class KubernetesDiscovery implements AutoCloseable {
                 if (!desired.containsKey(e.getKey())) {
                     it.remove();
                     if (registry.remove(e.getValue())) {
+                        metrics.discoveryDeregistered(SOURCE, "pod_gone_or_not_ready");
                         LOG.info("service discovery: pod of " + e.getKey() + " is gone or not ready: draining it");
                     }
                 }
@@ -132,12 +138,14 @@ public final class KubernetesDiscovery implements AutoCloseable {
                     Worker w = registry.register(spec);
                     mine.put(e.getKey(), w);
                     onRegistered.accept(w);
+                    metrics.discoveryRegistered(SOURCE, "success");
                     LOG.info("service discovery: registered " + e.getKey() + " (pod " + p.getMetadata().getName()
                             + ")");
                 } catch (WorkerRegistry.DuplicateWorkerException dup) {
                     LOG.fine(() -> "service discovery: " + e.getKey() + " is already registered");
                 }
             }
+            metrics.discoverySynced(SOURCE, System.nanoTime() - t0, mine.size());
         } finally {
             lock.unlock();
         }

@@ -95,6 +95,9 @@ class DiscoveryTest {
                 assertTrue(Harness.eventually(5000, () -> urls(h, WorkerStatus.READY)
                         .equals(Set.of(u.get(0), u.get(1)))), urls(h, null).toString());
                 assertEquals(200, h.post("/v1/chat/completions", Harness.chat("mock-model", false)).statusCode());
+                String m = ResilienceTest.metrics(h);
+                assertTrue(m.contains("smg_discovery_registrations_total{result=\"success\",source=\"kubernetes\"} 2.0"), m);
+                assertTrue(m.contains("smg_discovery_workers_discovered{source=\"kubernetes\"} 2.0"), m);
                 Worker a0 = h.gateway.registry().all().get(0);
                 assertEquals("a", a0.spec().labels().get("pod_name"));
                 assertTrue(a0.spec().labels().get("pod_uid") != null, "the pod uid is kept as a label");
@@ -120,6 +123,8 @@ class DiscoveryTest {
                 // b is deleted outright: nothing is left
                 k8s.pods().inNamespace(NS).withName("b").delete();
                 assertTrue(Harness.eventually(5000, () -> urls(h, null).isEmpty()), urls(h, null).toString());
+                assertTrue(ResilienceTest.metrics(h).contains("smg_discovery_deregistrations_total{reason="
+                        + "\"pod_gone_or_not_ready\",source=\"kubernetes\"} 3.0"));
                 assertEquals(0, fleet.worker(3).requestCount(), "the pod outside the selector got nothing");
             }
         }
