@@ -12,8 +12,13 @@ import io.drover.ingress.ServingState;
 import io.drover.ingress.WorkerRoutes;
 import io.drover.observability.Metrics;
 import io.drover.observability.MetricsServer;
+import io.drover.config.RoutingSettings;
 import io.drover.observability.ResilienceMetrics;
 import io.drover.routing.Policies;
+import io.drover.routing.prefix.BlockHashes;
+import io.drover.routing.prefix.ChroniclePrefixIndex;
+import io.drover.routing.prefix.PrefixIndex;
+import io.drover.workers.LoadMonitor;
 import io.drover.routing.RoutingEngine;
 import io.drover.workers.HealthMonitor;
 import io.drover.workers.KubernetesDiscovery;
@@ -46,6 +51,8 @@ public final class Gateway implements AutoCloseable {
     private final Metrics metrics;
     private final ResilienceMetrics resilienceMetrics;
     private final WorkerRoutes workerRoutes;
+    private final PrefixIndex index;
+    private final LoadMonitor loads;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private WebServer server;
     private MetricsServer metricsServer;
@@ -58,8 +65,9 @@ public final class Gateway implements AutoCloseable {
         this.metrics = new Metrics();
         this.resilienceMetrics = new ResilienceMetrics(metrics.registry());
         this.registry = new WorkerRegistry(config.resilience().drainSettle());
-        this.engine = new RoutingEngine(Policies.create(config.policy()), config.resilience().breaker(),
-                (w, from, to) -> {
+        this.index = config.policy().equals("cache_aware") ? openIndex(config.routing()) : null;
+        this.engine = new RoutingEngine(Policies.factory(config.policy(), config.routing(), index),
+                config.routing().evictionInterval(), config.resilience().breaker(), (w, from, to) -> {
                     resilienceMetrics.transition(w.url(), from.wireName(), to.wireName());
                     LOG.info(() -> "worker " + w.url() + ": circuit breaker " + from.wireName() + " -> "
                             + to.wireName());
@@ -68,9 +76,24 @@ public final class Gateway implements AutoCloseable {
                 config.health().timeout(), config.apiKey());
         this.health = new HealthMonitor(registry, client, config.health(), config.resilience().workerStartupTimeout(),
                 config.resilience().removeUnhealthy(), metrics);
+        this.loads = switch (config.policy()) {
+            case "power_of_two", "least_load", "cache_aware" ->
+                    new LoadMonitor(registry, client, config.routing().loadMonitorInterval());
+            default -> null;
+        };
         this.watchdog = new StreamWatchdog();
         this.state = new ServingState();
         this.workerRoutes = new WorkerRoutes(registry, health);
+    }
+
+    private static PrefixIndex openIndex(RoutingSettings r) {
+        try {
+            long perModel = r.maxBlocksPerModel();
+            return ChroniclePrefixIndex.open(r.prefixIndexPath(), 2 * perModel, perModel, r.evictionInterval());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the prefix index " + r.prefixIndexPath() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Starts a gateway; throws {@link IOException} when a port cannot be bound. */
@@ -88,6 +111,9 @@ public final class Gateway implements AutoCloseable {
     private void startAll() throws IOException {
         engine.start();
         registry.addListener(engine::workersChanged);
+        if (index != null) {
+            registry.addRemovalListener(w -> index.removeWorker(BlockHashes.key(w.url())));
+        }
         metrics.bindWorkers(() -> registry.all().stream()
                 .map(w -> new Metrics.WorkerSample(w.url(), w.spec().workerType(), w.models(), w.inFlight(),
                         w.isReady()))
@@ -131,6 +157,9 @@ public final class Gateway implements AutoCloseable {
             }
         }
         health.start();
+        if (loads != null) {
+            loads.start();
+        }
         for (String url : config.workerUrls()) {
             try {
                 workerRoutes.register(WorkerSpec.of(url));
@@ -225,9 +254,15 @@ public final class Gateway implements AutoCloseable {
             kubernetes.close();
         }
         health.close();
+        if (loads != null) {
+            loads.close();
+        }
         watchdog.close();
         engine.close();
         client.close();
+        if (index != null) {
+            index.close();
+        }
     }
 
     /** Worker URLs as configured (for the start-up banner). */

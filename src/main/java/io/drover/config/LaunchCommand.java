@@ -38,8 +38,9 @@ public class LaunchCommand {
                     + "(see --mock-workers).")
     List<String> workerUrls = new ArrayList<>();
 
-    @Option(names = "--policy", defaultValue = "power_of_two",
-            description = "Routing policy: random, round_robin, power_of_two, passthrough.")
+    @Option(names = "--policy", defaultValue = "cache_aware",
+            description = "Routing policy: cache_aware, round_robin, random, power_of_two, least_load, "
+                    + "prefix_hash, consistent_hashing, manual, bucket, passthrough.")
     String policy;
 
     @Option(names = "--prometheus-host", defaultValue = "0.0.0.0", description = "Address of the metrics listener.")
@@ -105,6 +106,9 @@ public class LaunchCommand {
     boolean disableHealthCheck;
 
     @CommandLine.Mixin
+    RoutingOptions routing = new RoutingOptions();
+
+    @CommandLine.Mixin
     ResilienceOptions resilience = new ResilienceOptions();
 
     @Option(names = "--mock-workers", defaultValue = "4",
@@ -114,11 +118,6 @@ public class LaunchCommand {
     /** Validates the parsed options and builds the configuration. */
     public GatewayConfig toConfig() {
         String p = policy.toLowerCase(Locale.ROOT);
-        if (SmgFlags.POLICIES_NOT_YET.contains(p)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--policy " + p
-                    + " is an SMG policy that Drover does not implement yet; available: "
-                    + String.join(", ", SmgFlags.POLICIES));
-        }
         if (!SmgFlags.POLICIES.contains(p)) {
             throw bad("--policy: unknown policy '" + policy + "'; available: " + String.join(", ", SmgFlags.POLICIES));
         }
@@ -155,6 +154,12 @@ public class LaunchCommand {
         for (String u : workerUrls) {
             WorkerUrls.validate(u).ifPresent(msg -> { throw bad("--worker-urls: " + msg); });
         }
+        RoutingSettings routingSettings;
+        try {
+            routingSettings = routing.toSettings();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
         List<String> ids = requestIdHeaders.isEmpty() ? GatewayConfig.DEFAULT_REQUEST_ID_HEADERS : requestIdHeaders;
         var health = new GatewayConfig.HealthSettings(Duration.ofSeconds(healthCheckIntervalSecs),
                 Duration.ofSeconds(healthCheckTimeoutSecs), healthCheckEndpoint, healthFailureThreshold,
@@ -162,7 +167,7 @@ public class LaunchCommand {
         return new GatewayConfig(host, port, workerUrls.stream().map(WorkerUrls::normalize).toList(), p,
                 prometheusHost, prometheusPort, apiKey, Duration.ofSeconds(requestTimeoutSecs), maxPayloadSize, ids,
                 logLevel, logJson, logDir, Duration.ofSeconds(shutdownGracePeriodSecs), corsAllowedOrigins, aliases,
-                health, mockWorkers, resilience.toSettings(new CommandLine(this)));
+                health, mockWorkers, routingSettings, resilience.toSettings(new CommandLine(this)));
     }
 
     private void checkPort(String flag, int value) {

@@ -13,15 +13,10 @@ public final class SmgFlags {
 
     /** Flags of SMG's {@code launch} command that Drover refuses for now. */
     public static final Set<String> NOT_YET = Set.of(
-            "--cache-threshold", "--balance-abs-threshold", "--balance-rel-threshold",
-            "--balance-token-usage-threshold", "--overload-token-usage-threshold", "--eviction-interval",
-            "--max-tree-size", "--block-size", "--max-idle-secs", "--assignment-mode", "--prefix-token-count",
-            "--prefix-hash-load-factor", "--least-load-kv-pressure-weight", "--least-load-default-throughput",
-            "--least-load-mean-prefill-tokens", "--dp-aware", "--routing-key-override", "--enable-igw",
+            "--dp-aware", "--enable-igw",
             "--dp-minimum-tokens-scheduler", "--pd-disaggregation", "--epd-disaggregation", "--prefill", "--decode",
             "--encode", "--prefill-policy", "--decode-policy", "--encode-policy",
-            "--worker-startup-delay", "--worker-startup-check-interval", "--load-monitor-interval",
-            "--engine-metrics", "--multimodal-tensor-transport", "--multimodal-shm-min-bytes",
+            "--worker-startup-delay", "--worker-startup-check-interval", "--engine-metrics", "--multimodal-tensor-transport", "--multimodal-shm-min-bytes",
             "--encode-selector", "--prefill-selector", "--decode-selector", "--router-selector", "--model-id-from",
             "--prometheus-duration-buckets", "--storage-context-headers", "--trust-tenant-header",
             "--tenant-header-name", "--max-concurrent-requests", "--queue-size", "--queue-timeout-secs",
@@ -43,12 +38,9 @@ public final class SmgFlags {
             "--mesh-host", "--mesh-advertise-host", "--mesh-port", "--mesh-peer-urls", "--webrtc-bind-addr",
             "--webrtc-stun-server", "--runtime-worker-threads", "--version-verbose");
 
-    /** SMG policy names Drover does not implement yet. */
-    public static final Set<String> POLICIES_NOT_YET =
-            Set.of("cache_aware", "least_load", "prefix_hash", "consistent_hashing", "manual", "bucket");
-
-    /** Policies Drover implements. */
-    public static final List<String> POLICIES = List.of("random", "round_robin", "power_of_two", "passthrough");
+    /** The policies, by SMG name. */
+    public static final List<String> POLICIES = List.of("cache_aware", "round_robin", "random", "power_of_two",
+            "least_load", "prefix_hash", "consistent_hashing", "manual", "bucket", "passthrough");
 
     /**
      * Returns the first SMG flag in {@code args} that Drover does not implement, or null.

@@ -58,6 +58,8 @@ public final class InferenceRoutes {
 
     private static final io.helidon.http.HeaderName X_REQUEST_ID = HeaderNames.create("x-request-id");
     private static final io.helidon.http.HeaderName ROUTING_KEY = HeaderNames.create("x-smg-routing-key");
+    private static final io.helidon.http.HeaderName TARGET_WORKER = HeaderNames.create("x-smg-target-worker");
+    private static final io.helidon.http.HeaderName FORWARDED_FOR = HeaderNames.create("x-forwarded-for");
 
     private final GatewayConfig config;
     private final RoutingEngine engine;
@@ -112,23 +114,24 @@ public final class InferenceRoutes {
         }
         RequestSummary summary;
         try {
-            summary = RequestSummary.parse(body);
+            summary = RequestSummary.parse(body, engine.needsText());
         } catch (RequestSummary.Malformed e) {
             ApiErrors.send(res, 400, "invalid_request_error", "invalid_json", e.getMessage(), e.param());
             return;
         }
         String model = summary.model() == null ? null : aliases.getOrDefault(summary.model(), summary.model());
-        String routingKey = req.headers().first(ROUTING_KEY).orElse(null);
+        var h = req.headers();
+        String routingKey = h.first(ROUTING_KEY).orElse(null);
         String modelLabel = model == null ? "default" : model;
-        Call call = new Call(ep, req, res, body, summary, model, routingKey, modelLabel,
-                forwardedHeaders(req, requestId), ep.path() + query(req));
+        Call call = new Call(ep, req, res, body, summary, model, routingKey, h.first(TARGET_WORKER).orElse(null),
+                implicitKey(h), modelLabel, forwardedHeaders(req, requestId), ep.path() + query(req));
         dispatch(call);
     }
 
     /** What every attempt of one request shares. */
     private record Call(Endpoint ep, ServerRequest req, ServerResponse res, byte[] body, RequestSummary summary,
-                        String model, String routingKey, String modelLabel, List<String[]> headers,
-                        String pathAndQuery) {}
+                        String model, String routingKey, String targetWorker, String implicitKey, String modelLabel,
+                        List<String[]> headers, String pathAndQuery) {}
 
     /**
      * How one attempt ended: {@code done} (the client has its answer), or a retryable failure
@@ -169,7 +172,8 @@ public final class InferenceRoutes {
         Worker[] failed = NO_WORKERS;
         Result last = null;
         for (int attempt = 1; ; attempt++) {
-            RouteRequest route = new RouteRequest(c.model(), c.routingKey(), null);
+            RouteRequest route = new RouteRequest(c.model(), c.routingKey(), c.summary().text(), c.summary().tokens(),
+                    c.targetWorker(), c.implicitKey());
             if (failed.length > 0) {
                 route.avoid(failed);
             }
@@ -178,7 +182,7 @@ public final class InferenceRoutes {
                 if (last != null) {
                     last.send(c.res()); // no worker left to retry on: the last failure stands
                 } else {
-                    routingError(c, outcome);
+                    routingError(c, route, outcome);
                 }
                 return;
             }
@@ -219,7 +223,7 @@ public final class InferenceRoutes {
         }
     }
 
-    private void routingError(Call c, RouteRequest.Outcome outcome) {
+    private void routingError(Call c, RouteRequest route, RouteRequest.Outcome outcome) {
         String path = c.ep().path();
         String modelLabel = c.modelLabel();
         String model = c.model();
@@ -234,6 +238,13 @@ public final class InferenceRoutes {
                 ApiErrors.send(c.res(), 503, "service_unavailable", "no_available_workers",
                         model == null ? "no healthy worker is available"
                                 : "no healthy worker is available for model '" + model + "'");
+            }
+            case REFUSED -> {
+                metrics.routerError("unknown", modelLabel, path, "no_available_workers");
+                ApiErrors.send(c.res(), 503, "service_unavailable", "no_available_workers",
+                        "the " + engine.policyName() + " policy found no worker for this request"
+                                + (route.targetWorker() != null ? " (x-smg-target-worker '" + route.targetWorker()
+                                        + "' is not a Ready worker's index)" : ""));
             }
             case ALL_CIRCUITS_OPEN -> {
                 metrics.routerError("unknown", modelLabel, path, "circuit_open");
@@ -255,7 +266,7 @@ public final class InferenceRoutes {
         String path = c.ep().path();
         String modelLabel = c.modelLabel();
         String type = worker.spec().workerType();
-        metrics.selected(type, modelLabel, engine.policy().name(), worker.url());
+        metrics.selected(type, modelLabel, engine.policyName(), worker.url());
         if (attempt == 1) {
             metrics.routed(backend, modelLabel, path, c.summary().stream());
         }
@@ -380,6 +391,19 @@ public final class InferenceRoutes {
             return CircuitBreaker.Outcome.FAILURE;
         }
         return status >= 400 ? CircuitBreaker.Outcome.NEUTRAL : CircuitBreaker.Outcome.SUCCESS;
+    }
+
+    /** A stickiness key from the caller's identity: authorization, then x-forwarded-for, then cookie. */
+    private static String implicitKey(io.helidon.http.ServerRequestHeaders h) {
+        var a = h.first(HeaderNames.AUTHORIZATION);
+        if (a.isPresent()) {
+            return a.get();
+        }
+        var f = h.first(FORWARDED_FOR);
+        if (f.isPresent()) {
+            return f.get();
+        }
+        return h.first(HeaderNames.COOKIE).orElse(null);
     }
 
     /** The client's allow-listed headers, plus the request id. */

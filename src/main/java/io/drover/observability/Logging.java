@@ -46,6 +46,8 @@ public final class Logging {
             root.addHandler(file);
         }
         root.setLevel(lvl);
+        // Chronicle prints a sales banner at INFO
+        Logger.getLogger("net.openhft").setLevel(lvl.intValue() > Level.WARNING.intValue() ? lvl : Level.WARNING);
         // Helidon is chatty at INFO about its features; keep it at WARNING unless debugging
         if (lvl.intValue() >= Level.INFO.intValue()) {
             Logger.getLogger("io.helidon").setLevel(Level.WARNING);

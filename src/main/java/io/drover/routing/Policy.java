@@ -19,7 +19,7 @@ public interface Policy {
      *
      * @param candidates Ready workers that serve the request's model; never empty; do not modify
      * @param request    what the request thread extracted for routing
-     * @return an index into {@code candidates}
+     * @return an index into {@code candidates}, or -1 when no candidate fits this request
      */
     int select(Worker[] candidates, RouteRequest request);
 
@@ -30,4 +30,7 @@ public interface Policy {
 
     /** The registered workers changed; {@code all} includes those not Ready. */
     default void onWorkersChanged(List<Worker> all) {}
+
+    /** Called every eviction interval, for housekeeping such as expiring sticky keys. */
+    default void onTick(long nowNanos) {}
 }

@@ -19,6 +19,8 @@ public final class RouteRequest {
         NO_SUCH_MODEL,
         /** Workers serve the model (or none is registered), but none is Ready. */
         NO_HEALTHY_WORKER,
+        /** The policy found no worker for this request (e.g. an x-smg-target-worker out of range). */
+        REFUSED,
         /** The routing engine could not answer (stopped or failed). */
         ENGINE_UNAVAILABLE,
         /** Ready workers serve the model but the circuit breaker of every one of them is open. */
@@ -31,6 +33,9 @@ public final class RouteRequest {
     private final String model;
     private final String routingKey;
     private final String text;
+    private final int[] tokens;
+    private final String targetWorker;
+    private final String implicitKey;
     private final Thread waiter;
 
     private Worker[] avoid = NO_WORKERS;
@@ -44,9 +49,23 @@ public final class RouteRequest {
      * @param text        routing text for prefix-aware policies, or null when the policy needs none
      */
     public RouteRequest(String model, String routingKey, String text) {
+        this(model, routingKey, text, null, null, null);
+    }
+
+    /**
+     * @param tokens        routing token ids, or null
+     * @param targetWorker  the {@code x-smg-target-worker} header, or null
+     * @param implicitKey   a stickiness key from the request's identity (authorization, then
+     *                      x-forwarded-for, then cookie), or null
+     */
+    public RouteRequest(String model, String routingKey, String text, int[] tokens, String targetWorker,
+                        String implicitKey) {
         this.model = model;
         this.routingKey = routingKey;
         this.text = text;
+        this.tokens = tokens;
+        this.targetWorker = targetWorker;
+        this.implicitKey = implicitKey;
         this.waiter = Thread.currentThread();
     }
 
@@ -74,6 +93,18 @@ public final class RouteRequest {
     /** Workers to pass over; empty for a first attempt. */
     public Worker[] avoided() {
         return avoid;
+    }
+
+    public int[] tokens() {
+        return tokens;
+    }
+
+    public String targetWorker() {
+        return targetWorker;
+    }
+
+    public String implicitKey() {
+        return implicitKey;
     }
 
     /** The chosen worker when {@link #outcome()} is ROUTED. */

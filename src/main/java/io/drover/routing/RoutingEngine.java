@@ -33,7 +33,10 @@ public final class RoutingEngine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RoutingEngine.class.getName());
     private static final int RING_SIZE = 8192;
 
-    private final Policy policy;
+    private static final ResilienceSettings.Breaker DISABLED_BREAKER = new ResilienceSettings.Breaker(1, 1,
+            java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1), true);
+
+    private final PolicyFactory factory;
     private final ResilienceSettings.Breaker breaker;
     private final CircuitBreaker.Transitions transitions;
     private final Disruptor<RoutingEvent> disruptor;
@@ -42,20 +45,56 @@ public final class RoutingEngine implements AutoCloseable {
 
     // state owned by the policy thread
     private final Worker.LoadCounters load = Worker.newLoadCounters();
+    private final java.util.HashMap<String, Policy> policies = new java.util.HashMap<>();
+    private final java.util.HashMap<String, Policy> overrides = new java.util.HashMap<>();
+    private List<Worker> workers = List.of();
     private RoutingTable table = RoutingTable.empty();
+    private final java.util.concurrent.ScheduledExecutorService ticker;
 
-    /** An engine without circuit breakers. */
+    /** An engine whose every model uses one stateless-per-model policy (tests). */
     public RoutingEngine(Policy policy) {
-        this(policy, new ResilienceSettings.Breaker(1, 1, java.time.Duration.ofSeconds(1),
-                java.time.Duration.ofSeconds(1), true), (w, from, to) -> { });
+        this(single(policy), null);
+    }
+
+    /** As {@link #RoutingEngine(Policy)}, with circuit breakers (tests). */
+    public RoutingEngine(Policy policy, ResilienceSettings.Breaker breaker, CircuitBreaker.Transitions transitions) {
+        this(single(policy), null, breaker, transitions);
+    }
+
+    private static PolicyFactory single(Policy policy) {
+        return new PolicyFactory() {
+            @Override
+            public String name() {
+                return policy.name();
+            }
+
+            @Override
+            public boolean needsText() {
+                return policy.needsText();
+            }
+
+            @Override
+            public Policy create(String model) {
+                return policy;
+            }
+        };
+    }
+
+    /**
+     * @param factory       makes each model's policy
+     * @param tickInterval  how often policies get {@link Policy#onTick} (null = never)
+     */
+    public RoutingEngine(PolicyFactory factory, java.time.Duration tickInterval) {
+        this(factory, tickInterval, DISABLED_BREAKER, (w, from, to) -> { });
     }
 
     /**
      * @param breaker      circuit-breaker settings ({@code disabled} = every Ready worker is a candidate)
      * @param transitions  told of every breaker state change, on the policy thread; must not block
      */
-    public RoutingEngine(Policy policy, ResilienceSettings.Breaker breaker, CircuitBreaker.Transitions transitions) {
-        this.policy = policy;
+    public RoutingEngine(PolicyFactory factory, java.time.Duration tickInterval, ResilienceSettings.Breaker breaker,
+                         CircuitBreaker.Transitions transitions) {
+        this.factory = factory;
         this.breaker = breaker;
         this.transitions = transitions;
         this.disruptor = new Disruptor<>(RoutingEvent::new, RING_SIZE, r -> {
@@ -66,6 +105,23 @@ public final class RoutingEngine implements AutoCloseable {
         this.disruptor.handleEventsWith(new Handler());
         this.disruptor.setDefaultExceptionHandler(new Failures());
         this.ring = disruptor.getRingBuffer();
+        if (tickInterval != null) {
+            ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "drover-policy-ticker");
+                t.setDaemon(true);
+                return t;
+            });
+            long ms = Math.max(100, tickInterval.toMillis());
+            ticker.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        } else {
+            ticker = null;
+        }
+    }
+
+    private void tick() {
+        if (running) {
+            ring.publishEvent((e, seq) -> e.type = RoutingEvent.TICK);
+        }
     }
 
     /** Starts the policy thread. */
@@ -75,9 +131,14 @@ public final class RoutingEngine implements AutoCloseable {
         return this;
     }
 
-    /** The policy in use. */
-    public Policy policy() {
-        return policy;
+    /** The SMG name of the policy in use. */
+    public String policyName() {
+        return factory.name();
+    }
+
+    /** True when the policy needs the request's routing text. */
+    public boolean needsText() {
+        return factory.needsText();
     }
 
     /**
@@ -128,6 +189,9 @@ public final class RoutingEngine implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
         try {
             disruptor.shutdown(2, TimeUnit.SECONDS);
         } catch (com.lmax.disruptor.TimeoutException e) {
@@ -148,8 +212,15 @@ public final class RoutingEngine implements AutoCloseable {
                         }
                     }
                     case RoutingEvent.WORKERS -> {
+                        workers = e.workers;
                         table = RoutingTable.of(e.workers);
-                        policy.onWorkersChanged(e.workers);
+                        policies.values().forEach(p -> p.onWorkersChanged(workers));
+                        overrides.values().forEach(p -> p.onWorkersChanged(workers));
+                    }
+                    case RoutingEvent.TICK -> {
+                        long now = System.nanoTime();
+                        policies.values().forEach(p -> p.onTick(now));
+                        overrides.values().forEach(p -> p.onTick(now));
                     }
                     default -> { }
                 }
@@ -167,10 +238,13 @@ public final class RoutingEngine implements AutoCloseable {
                     outcome = table.whyNone(r.model());
                 } else {
                     c = usable(c, r.avoided());
+                    Policy policy = c.length == 0 ? null : policyFor(r);
+                    int i = policy == null ? -1 : policy.select(c, r);
                     if (c.length == 0) {
                         outcome = RouteRequest.Outcome.ALL_CIRCUITS_OPEN;
+                    } else if (i < 0 || i >= c.length) {
+                        outcome = RouteRequest.Outcome.REFUSED;
                     } else {
-                        int i = c.length == 1 ? 0 : policy.select(c, r);
                         chosen = c[i];
                         load.dispatched(chosen);
                         chosen.breaker().dispatched();
@@ -178,11 +252,36 @@ public final class RoutingEngine implements AutoCloseable {
                     }
                 }
             } catch (RuntimeException ex) {
-                LOG.log(Level.SEVERE, "policy " + policy.name() + " failed", ex);
+                LOG.log(Level.SEVERE, "policy " + factory.name() + " failed", ex);
                 outcome = RouteRequest.Outcome.ENGINE_UNAVAILABLE;
             }
             r.complete(outcome, chosen);
         }
+    }
+
+    /** The policy of the request's model; with --routing-key-override, a sticky one for keyed requests. */
+    private Policy policyFor(RouteRequest r) {
+        String model = r.model() == null ? "" : r.model();
+        if (r.routingKey() != null) {
+            Policy o = overrides.get(model);
+            if (o == null && !overrides.containsKey(model)) {
+                o = factory.createOverride(model);
+                if (o != null) {
+                    o.onWorkersChanged(workers);
+                }
+                overrides.put(model, o);
+            }
+            if (o != null) {
+                return o;
+            }
+        }
+        Policy p = policies.get(model);
+        if (p == null) {
+            p = factory.create(model);
+            p.onWorkersChanged(workers);
+            policies.put(model, p);
+        }
+        return p;
     }
 
     /**

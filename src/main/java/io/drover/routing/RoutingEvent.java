@@ -11,6 +11,7 @@ final class RoutingEvent {
     static final int ROUTE = 1;
     static final int RELEASE = 2;
     static final int WORKERS = 3;
+    static final int TICK = 4;
 
     int type;
     /** For RELEASE: the request's {@link io.drover.workers.CircuitBreaker.Outcome}, or null. */

@@ -21,6 +21,7 @@ public final class Worker {
     private volatile String lastError;
     private volatile long lastProbeNanos;
     private final long registeredNanos = System.nanoTime();
+    private volatile LoadSnapshot load;
 
     // health-probe streaks: touched only by the probe running for this worker
     int consecutiveFailures;
@@ -123,6 +124,15 @@ public final class Worker {
     /** When this worker was registered ({@link System#nanoTime}). */
     long registeredNanos() {
         return registeredNanos;
+    }
+
+    /** The worker's last load report, or null when none was polled (or polling is off). */
+    public LoadSnapshot load() {
+        return load;
+    }
+
+    void load(LoadSnapshot l) {
+        this.load = l;
     }
 
     /** Requests dispatched to this worker whose response has not ended yet. */

@@ -24,6 +24,7 @@ public final class WorkerRegistry {
     private final Map<String, Worker> byId = new LinkedHashMap<>();
     private final Map<String, Worker> byUrl = new LinkedHashMap<>();
     private final List<Consumer<List<Worker>>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Worker>> removalListeners = new CopyOnWriteArrayList<>();
     private volatile List<Worker> snapshot = List.of();
 
     /** A registry whose removed workers are dropped at once. */
@@ -54,6 +55,11 @@ public final class WorkerRegistry {
     public void addListener(Consumer<List<Worker>> l) {
         listeners.add(l);
         l.accept(snapshot);
+    }
+
+    /** Adds a listener told of each worker removed (after the new snapshot was published). */
+    public void addRemovalListener(Consumer<Worker> l) {
+        removalListeners.add(l);
     }
 
     /** Registers a worker in state Pending; the caller starts its first probe. */
@@ -108,6 +114,9 @@ public final class WorkerRegistry {
                 byId.remove(w.id());
             }
             publish();
+            if (settle.isZero()) {
+                removalListeners.forEach(l -> l.accept(w));
+            }
         } finally {
             lock.unlock();
         }
@@ -130,6 +139,7 @@ public final class WorkerRegistry {
             if (byId.get(w.id()) == w) {
                 byId.remove(w.id());
                 publish();
+                removalListeners.forEach(l -> l.accept(w));
             }
         } finally {
             lock.unlock();

@@ -43,6 +43,25 @@ class LaunchCommandTest {
         assertEquals(2, c.health().successThreshold());
         assertNull(c.apiKey());
         assertFalse(c.logJson());
+        assertEquals("cache_aware", c.policy());
+        RoutingSettings r = c.routing();
+        assertEquals(0.3, r.cacheThreshold());
+        assertEquals(64, r.balanceAbsThreshold());
+        assertEquals(1.5, r.balanceRelThreshold());
+        assertEquals(1.0, r.balanceTokenUsageThreshold());
+        assertEquals(1.0, r.overloadTokenUsageThreshold());
+        assertEquals(120, r.evictionInterval().toSeconds());
+        assertEquals(67_108_864L, r.maxTreeSize());
+        assertEquals(16, r.blockSize());
+        assertEquals(256, r.prefixTokenCount());
+        assertEquals(1.25, r.prefixHashLoadFactor());
+        assertEquals(14_400, r.maxIdle().toSeconds());
+        assertEquals("random", r.assignmentMode());
+        assertEquals(0.15, r.kvPressureWeight());
+        assertEquals(2000.0, r.defaultThroughput());
+        assertEquals(1024, r.meanPrefillTokens());
+        assertFalse(r.routingKeyOverride());
+        assertEquals(10, r.loadMonitorInterval().toSeconds());
     }
 
     @Test
@@ -55,9 +74,10 @@ class LaunchCommandTest {
 
     @Test
     void badValuesAreRefusedWithTheFlagNamed() {
-        var e = assertThrows(CommandLine.ParameterException.class, () -> parse(null, "--policy", "cache_aware"));
-        assertTrue(e.getMessage().contains("cache_aware"), e.getMessage());
-        assertThrows(CommandLine.ParameterException.class, () -> parse(null, "--policy", "fastest"));
+        var e = assertThrows(CommandLine.ParameterException.class, () -> parse(null, "--policy", "fastest"));
+        assertTrue(e.getMessage().contains("fastest") && e.getMessage().contains("cache_aware"), e.getMessage());
+        assertThrows(CommandLine.ParameterException.class, () -> parse(null, "--cache-threshold", "1.5"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse(null, "--assignment-mode", "sticky"));
         assertThrows(CommandLine.ParameterException.class, () -> parse(null, "--port", "70000"));
         assertThrows(CommandLine.ParameterException.class, () -> parse(null, "--worker-urls", "grpc://a:1"));
         assertThrows(CommandLine.ParameterException.class, () -> parse(null, "--model-alias", "nope"));
@@ -69,7 +89,9 @@ class LaunchCommandTest {
     void unimplementedSmgFlagsAreNamed() {
         assertEquals("--pd-disaggregation", SmgFlags.firstUnimplemented(new String[] {"--port", "1",
             "--pd-disaggregation"}));
-        assertEquals("--cache-threshold", SmgFlags.firstUnimplemented(new String[] {"--cache-threshold=0.5"}));
+        assertEquals("--dp-aware", SmgFlags.firstUnimplemented(new String[] {"--dp-aware"}));
+        assertEquals("--enable-mesh", SmgFlags.firstUnimplemented(new String[] {"--enable-mesh=true"}));
+        assertNull(SmgFlags.firstUnimplemented(new String[] {"--cache-threshold=0.5", "--max-tree-size", "1"}));
         assertNull(SmgFlags.firstUnimplemented(new String[] {"--port", "1", "--policy", "random"}));
     }
 
@@ -103,7 +125,7 @@ class LaunchCommandTest {
         Files.writeString(f, "port: 1\nfrobnicate: 2\n");
         var e = assertThrows(IllegalArgumentException.class, () -> parse(YamlDefaults.load(f)));
         assertTrue(e.getMessage().contains("frobnicate"));
-        Files.writeString(f, "cache-threshold: 0.5\n");
+        Files.writeString(f, "pd-disaggregation: true\n");
         e = assertThrows(IllegalArgumentException.class, () -> parse(YamlDefaults.load(f)));
         assertTrue(e.getMessage().contains("does not implement"), e.getMessage());
         Files.writeString(f, "- just\n- a list\n");
@@ -116,7 +138,9 @@ class LaunchCommandTest {
         for (String flag : List.of("--host", "--port", "--worker-urls", "--policy", "--prometheus-host",
                 "--prometheus-port", "--api-key", "--request-timeout-secs", "--max-payload-size",
                 "--request-id-headers", "--log-level", "--log-json", "--log-dir", "--shutdown-grace-period-secs",
-                "--cors-allowed-origins", "--model-alias", "--config")) {
+                "--cors-allowed-origins", "--model-alias", "--config", "--cache-threshold", "--balance-abs-threshold",
+                "--max-tree-size", "--block-size", "--eviction-interval", "--routing-key-override",
+                "--assignment-mode", "--prefix-index-path")) {
             assertTrue(help.contains(flag), "help lacks " + flag);
         }
         assertTrue(help.contains("30000") && help.contains("536870912") && help.contains("1800"));

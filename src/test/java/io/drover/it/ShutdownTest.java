@@ -57,9 +57,12 @@ class ShutdownTest {
     @Test
     void theProcessServesOutOfTheBoxAndExitsZeroOnSigterm() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvmFlags());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "io.drover.Main", "--host", "127.0.0.1", "--port", "0", "--prometheus-port", "-1",
-                "--mock-workers", "2", "--shutdown-grace-period-secs", "10"));
+                "--mock-workers", "2", "--shutdown-grace-period-secs", "10", "--prefix-index-path",
+                System.getProperty("java.io.tmpdir") + "/drover-shutdown-" + ProcessHandle.current().pid() + ".dat"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -90,6 +93,13 @@ class ShutdownTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /** The module flags this JVM runs with (Chronicle Map needs them), for child JVMs. */
+    static List<String> jvmFlags() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-") || a.startsWith("--enable-native") || a.startsWith("--sun-misc"))
+                .toList();
     }
 
     @Test
