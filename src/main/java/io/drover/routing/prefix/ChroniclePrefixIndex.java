@@ -26,8 +26,8 @@ import org.agrona.collections.Long2LongHashMap;
 /**
  * The prefix index in a Chronicle Map persisted to a file: off-heap, shared by every gateway
  * process on the host that opens the same file, and kept across restarts. Key: a block's chain
- * hash. Value ({@value #VALUE_BYTES} bytes): the model key, then up to four (worker key, last use)
- * pairs.
+ * hash. Value ({@value #VALUE_BYTES} bytes): the model key, the block's depth in its chain, then up
+ * to four (worker key, last use) pairs.
  *
  * <p>Threading and cost: the policy thread reads (a bisection over the chain, a few map probes,
  * each a fraction of a microsecond) through a small in-process cache of its own recent inserts,
@@ -37,7 +37,8 @@ import org.agrona.collections.Long2LongHashMap;
  */
 public final class ChroniclePrefixIndex implements PrefixIndex {
     private static final Logger LOG = Logger.getLogger(ChroniclePrefixIndex.class.getName());
-    static final int VALUE_BYTES = 8 + MAX_OWNERS * 16;
+    static final int VALUE_BYTES = 16 + MAX_OWNERS * 16;
+    private static final int OWNERS_AT = 16;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long TOUCH_EVERY_MS = 1000;
     private static final int LOCAL_CACHE_LIMIT = 1 << 18;
@@ -246,8 +247,9 @@ public final class ChroniclePrefixIndex implements PrefixIndex {
             if (map.getUsing(key, buf) == null) {
                 java.util.Arrays.fill(buf, (byte) 0);
                 LONGS.set(buf, 0, ins.model());
-                LONGS.set(buf, 8, ins.worker());
-                LONGS.set(buf, 16, ins.now());
+                LONGS.set(buf, 8, (long) i);
+                LONGS.set(buf, OWNERS_AT, ins.worker());
+                LONGS.set(buf, OWNERS_AT + 8, ins.now());
                 map.put(key, buf);
             } else if (touch(buf, ins.worker(), ins.now())) {
                 map.put(key, buf);
@@ -260,7 +262,7 @@ public final class ChroniclePrefixIndex implements PrefixIndex {
         int oldest = -1;
         long oldestAt = Long.MAX_VALUE;
         for (int s = 0; s < MAX_OWNERS; s++) {
-            int at = 8 + s * 16;
+            int at = OWNERS_AT + s * 16;
             long w = (long) LONGS.get(v, at);
             long t = (long) LONGS.get(v, at + 8);
             if (w == worker) {
@@ -276,7 +278,7 @@ public final class ChroniclePrefixIndex implements PrefixIndex {
                 oldest = s;
             }
         }
-        int at = 8 + oldest * 16;
+        int at = OWNERS_AT + oldest * 16;
         LONGS.set(v, at, worker);
         LONGS.set(v, at + 8, now);
         return true;
@@ -284,9 +286,9 @@ public final class ChroniclePrefixIndex implements PrefixIndex {
 
     static void readOwners(byte[] v, Owners out) {
         for (int s = 0; s < MAX_OWNERS; s++) {
-            long w = (long) LONGS.get(v, 8 + s * 16);
+            long w = (long) LONGS.get(v, OWNERS_AT + s * 16);
             if (w != 0) {
-                out.add(w, (long) LONGS.get(v, 16 + s * 16));
+                out.add(w, (long) LONGS.get(v, OWNERS_AT + 8 + s * 16));
             }
         }
     }
@@ -294,65 +296,81 @@ public final class ChroniclePrefixIndex implements PrefixIndex {
     private static long lastUse(byte[] v) {
         long max = 0;
         for (int s = 0; s < MAX_OWNERS; s++) {
-            max = Math.max(max, (long) LONGS.get(v, 16 + s * 16));
+            max = Math.max(max, (long) LONGS.get(v, OWNERS_AT + 8 + s * 16));
         }
         return max;
     }
 
     /**
-     * Enforces the per-model budget (least recently used blocks first) and strips removed workers.
-     * Two passes over the map: one to find each model's cut-off time, one to remove.
+     * Enforces the per-model budget (least recently used, deepest blocks first, exactly down to the budget)
+     * and strips removed workers. One pass over the map finds each model's cut-off time and what to
+     * change; the changes are then applied key by key.
      */
     private int evict(Set<Long> removedWorkers) {
-        Map<Long, long[]> perModel = new HashMap<>(); // model -> {count, times...}
-        Map<Long, java.util.ArrayList<Long>> times = new HashMap<>();
+        Map<Long, java.util.ArrayList<Long>> times = new HashMap<>(); // model -> last-use times
         map.forEachEntry(e -> {
             byte[] v = e.value().get();
-            long model = (long) LONGS.get(v, 0);
-            perModel.computeIfAbsent(model, k -> new long[1])[0]++;
-            times.computeIfAbsent(model, k -> new java.util.ArrayList<>()).add(lastUse(v));
+            times.computeIfAbsent((long) LONGS.get(v, 0), k -> new java.util.ArrayList<>()).add(age(v));
         });
-        Map<Long, Long> cutoff = new HashMap<>();
-        perModel.forEach((model, count) -> {
-            if (count[0] > maxBlocksPerModel) {
-                var ts = times.get(model);
+        Map<Long, long[]> cutoff = new HashMap<>(); // model -> {cut-off time, how many at that time go}
+        times.forEach((model, ts) -> {
+            int over = ts.size() - (int) Math.min(Integer.MAX_VALUE, maxBlocksPerModel);
+            if (over > 0) {
                 ts.sort(null);
-                // keep the newest maxBlocksPerModel: remove everything used before this time
-                cutoff.put(model, ts.get((int) (count[0] - maxBlocksPerModel)));
+                long cut = ts.get(over - 1); // the newest time that must go
+                int below = 0;
+                for (int i = 0; i < over && ts.get(i) < cut; i++) {
+                    below++;
+                }
+                cutoff.put(model, new long[] {cut, over - below});
             }
         });
         if (cutoff.isEmpty() && removedWorkers.isEmpty()) {
             return 0;
         }
-        int[] removed = {0};
-        map.entrySet().removeIf(e -> {
-            byte[] v = e.getValue();
-            Long cut = cutoff.get((long) LONGS.get(v, 0));
-            if (cut != null && lastUse(v) < cut) {
-                removed[0]++;
-                return true;
-            }
-            if (!removedWorkers.isEmpty() && stripWorkers(v, removedWorkers)) {
+        java.util.ArrayList<Long> remove = new java.util.ArrayList<>();
+        Map<Long, byte[]> rewrite = new HashMap<>();
+        map.forEachEntry(e -> {
+            byte[] v = e.value().get();
+            long key = e.key().get();
+            long[] cut = cutoff.get((long) LONGS.get(v, 0));
+            long used = age(v);
+            if (cut != null && (used < cut[0] || (used == cut[0] && cut[1]-- > 0))) {
+                remove.add(key);
+            } else if (!removedWorkers.isEmpty() && stripWorkers(v, removedWorkers)) {
                 if (lastUse(v) == 0) {
-                    removed[0]++;
-                    return true;
+                    remove.add(key);
+                } else {
+                    rewrite.put(key, v.clone());
                 }
-                e.setValue(v);
             }
-            return false;
         });
-        evicted.addAndGet(removed[0]);
-        evictionGeneration++;
-        if (removed[0] > 0) {
-            LOG.fine(() -> "prefix index: evicted " + removed[0] + " blocks; " + map.longSize() + " remain");
+        for (Long k : remove) {
+            map.remove(k);
         }
-        return removed[0];
+        rewrite.forEach(map::put);
+        evicted.addAndGet(remove.size());
+        evictionGeneration++;
+        if (!remove.isEmpty()) {
+            LOG.fine(() -> "prefix index: evicted " + remove.size() + " blocks; " + map.longSize() + " remain");
+        }
+        return remove.size();
+    }
+
+    /**
+     * The eviction order of a block: older last use first and, among blocks used at the same time
+     * (a chain is touched at once), deeper blocks first, so that a chain shrinks from its end and
+     * stays a prefix.
+     */
+    private static long age(byte[] v) {
+        long depth = Math.min(4095, Math.max(0, (long) LONGS.get(v, 8)));
+        return (lastUse(v) << 12) | (4095 - depth);
     }
 
     private static boolean stripWorkers(byte[] v, Set<Long> gone) {
         boolean changed = false;
         for (int s = 0; s < MAX_OWNERS; s++) {
-            int at = 8 + s * 16;
+            int at = OWNERS_AT + s * 16;
             if (gone.contains((long) LONGS.get(v, at))) {
                 LONGS.set(v, at, 0L);
                 LONGS.set(v, at + 8, 0L);
