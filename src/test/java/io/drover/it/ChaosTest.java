@@ -253,6 +253,12 @@ class ChaosTest {
     }
 
     @Test
+    void http500UnderCacheAware() throws Exception {
+        scenario("worker answers 500, cache_aware policy", null, c -> c.withPolicy("cache_aware"),
+                h -> setFault(h, 0, Fault.status(500)));
+    }
+
+    @Test
     void http429() throws Exception {
         scenario("worker answers 429 (backpressure)", null, c -> c, h -> setFault(h, 0, Fault.status(429)));
     }
