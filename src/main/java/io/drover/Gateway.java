@@ -89,7 +89,7 @@ public final class Gateway implements AutoCloseable {
     private static PrefixIndex openIndex(RoutingSettings r) {
         try {
             long perModel = r.maxBlocksPerModel();
-            return ChroniclePrefixIndex.open(r.prefixIndexPath(), 2 * perModel, perModel, r.evictionInterval());
+            return ChroniclePrefixIndex.open(r.prefixIndexPath(), perModel + perModel / 4, perModel, r.evictionInterval());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot open the prefix index " + r.prefixIndexPath() + ": "
                     + e.getMessage(), e);
