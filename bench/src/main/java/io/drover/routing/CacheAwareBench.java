@@ -93,7 +93,7 @@ public class CacheAwareBench {
         String p = prompts[next++ & (prompts.length - 1)];
         int n = hashes.ofText("m", p, 64);
         int d = index.longestMatch(hashes.hashes(), n, owners);
-        index.insert(0x1234L, hashes.hashes(), n, 42L);
+        index.insert(0x1234L, hashes.hashes(), n, 42L, d);
         return d;
     }
 
