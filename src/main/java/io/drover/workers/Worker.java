@@ -20,12 +20,16 @@ public final class Worker {
     private volatile String runtime;
     private volatile String lastError;
     private volatile long lastProbeNanos;
+    private final long registeredNanos = System.nanoTime();
     private volatile LoadSnapshot load;
 
     // health-probe streaks: touched only by the probe running for this worker
     int consecutiveFailures;
     int consecutiveSuccesses;
     int pendingProbes;
+
+    // circuit breaker: mutated only by the policy thread
+    private final CircuitBreaker breaker = new CircuitBreaker();
 
     // load: written only by the policy thread
     private volatile int inFlight;
@@ -110,6 +114,16 @@ public final class Worker {
 
     void lastProbeNanos(long t) {
         this.lastProbeNanos = t;
+    }
+
+    /** The worker's circuit breaker (mutated by the policy thread only). */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /** When this worker was registered ({@link System#nanoTime}). */
+    long registeredNanos() {
+        return registeredNanos;
     }
 
     /** The worker's last load report, or null when none was polled (or polling is off). */
