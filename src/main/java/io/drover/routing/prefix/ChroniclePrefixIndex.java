@@ -243,6 +243,11 @@ public final class ChroniclePrefixIndex implements PrefixIndex {
     }
 
     private void apply(Insert ins, byte[] buf) {
+        // a chain is touched as a whole: if its deepest block is fresh for this worker, so is the rest
+        long deepest = ins.hashes()[ins.n() - 1];
+        if (map.getUsing(deepest, buf) != null && !touch(buf, ins.worker(), ins.now())) {
+            return;
+        }
         for (int i = 0; i < ins.n(); i++) {
             long key = ins.hashes()[i];
             if (map.getUsing(key, buf) == null) {
