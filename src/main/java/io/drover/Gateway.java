@@ -75,7 +75,7 @@ public final class Gateway implements AutoCloseable {
         this.client = new WorkerClient(config.resilience().connectTimeout(), config.requestTimeout(),
                 config.health().timeout(), config.apiKey());
         this.health = new HealthMonitor(registry, client, config.health(), config.resilience().workerStartupTimeout(),
-                config.resilience().removeUnhealthy(), metrics);
+                config.resilience().removeUnhealthy(), config.routing().dpAware(), metrics);
         this.loads = switch (config.policy()) {
             case "power_of_two", "least_load", "cache_aware" ->
                     new LoadMonitor(registry, client, config.routing().loadMonitorInterval());

@@ -98,7 +98,7 @@ public record GatewayConfig(
                 d.balanceTokenUsageThreshold(), d.overloadTokenUsageThreshold(), d.evictionInterval(), 1 << 20,
                 d.blockSize(), d.prefixTokenCount(), d.prefixHashLoadFactor(), d.maxIdle(), d.assignmentMode(),
                 d.kvPressureWeight(), d.defaultThroughput(), d.meanPrefillTokens(), d.routingKeyOverride(),
-                d.loadMonitorInterval(), file);
+                d.loadMonitorInterval(), file, false);
     }
 
     /** A copy with other routing settings. */

@@ -13,7 +13,7 @@ public final class SmgFlags {
 
     /** Flags of SMG's {@code launch} command that Drover refuses for now. */
     public static final Set<String> NOT_YET = Set.of(
-            "--dp-aware", "--enable-igw",
+            "--enable-igw",
             "--dp-minimum-tokens-scheduler", "--pd-disaggregation", "--epd-disaggregation", "--prefill", "--decode",
             "--encode", "--prefill-policy", "--decode-policy", "--encode-policy",
             "--worker-startup-delay", "--worker-startup-check-interval", "--engine-metrics", "--multimodal-tensor-transport", "--multimodal-shm-min-bytes",

@@ -281,7 +281,8 @@ public final class InferenceRoutes {
         try {
             UpstreamResponse up;
             try {
-                up = client.send(worker, "POST", c.pathAndQuery(), c.body(), c.headers(),
+                byte[] body = worker.dpRank() >= 0 ? withDpRank(c.body(), worker.dpRank()) : c.body();
+                up = client.send(worker, "POST", c.pathAndQuery(), body, c.headers(),
                         Duration.ofNanos(Math.max(1_000_000L, headWait)));
             } catch (ConnectException e) {
                 metrics.workerError(type, "connect_failed", worker.url());
@@ -391,6 +392,30 @@ public final class InferenceRoutes {
             return CircuitBreaker.Outcome.FAILURE;
         }
         return status >= 400 ? CircuitBreaker.Outcome.NEUTRAL : CircuitBreaker.Outcome.SUCCESS;
+    }
+
+    /**
+     * The body with {@code "data_parallel_rank": rank} as its first field ({@code --dp-aware}): the
+     * rank worker's engine then schedules it on that rank. A rank the client set itself comes later
+     * in the object and wins, as JSON's last-duplicate rule goes in the engines' parsers.
+     */
+    static byte[] withDpRank(byte[] body, int rank) {
+        int open = 0;
+        while (open < body.length && body[open] != '{') {
+            open++;
+        }
+        int next = open + 1;
+        while (next < body.length && Character.isWhitespace(body[next])) {
+            next++;
+        }
+        boolean empty = next < body.length && body[next] == '}';
+        byte[] field = ("\"data_parallel_rank\":" + rank + (empty ? "" : ",")).getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = new byte[body.length + field.length];
+        System.arraycopy(body, 0, out, 0, open + 1);
+        System.arraycopy(field, 0, out, open + 1, field.length);
+        System.arraycopy(body, open + 1, out, open + 1 + field.length, body.length - open - 1);
+        return out;
     }
 
     /** A stickiness key from the caller's identity: authorization, then x-forwarded-for, then cookie. */

@@ -242,6 +242,13 @@ public final class WorkerRoutes {
         m.put("cost", s.cost());
         m.put("labels", s.labels());
         m.put("has_api_key", s.apiKey() != null);
+        if (w.dpRank() >= 0) {
+            m.put("dp_rank", w.dpRank());
+            m.put("dp_base_url", w.baseUrl());
+        }
+        if (!w.metadata().isEmpty()) {
+            m.put("metadata", w.metadata());
+        }
         if (w.lastError() != null) {
             m.put("last_error", w.lastError());
         }

@@ -41,6 +41,8 @@ public final class HealthMonitor implements AutoCloseable {
     private final HealthSettings settings;
     private final Duration startupTimeout;
     private final boolean removeFailed;
+    private final boolean dpAware;
+    private final MetadataDiscovery metadata;
     private final Metrics metrics;
     private final Map<String, ProbeState> states = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
@@ -51,15 +53,19 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     public HealthMonitor(WorkerRegistry registry, WorkerClient client, HealthSettings settings, Metrics metrics) {
-        this(registry, client, settings, Duration.ofSeconds(1800), false, metrics);
+        this(registry, client, settings, Duration.ofSeconds(1800), false, false, metrics);
     }
 
     /**
      * @param startupTimeout  how long a Pending worker is re-probed before it may be Failed
      * @param removeFailed    remove Failed workers ({@code --remove-unhealthy-workers})
+     * @param dpAware         split each worker into one logical worker per data-parallel rank
+     *                        ({@code --dp-aware}), as reported by its {@code dp_size}
      */
     public HealthMonitor(WorkerRegistry registry, WorkerClient client, HealthSettings settings,
-                         Duration startupTimeout, boolean removeFailed, Metrics metrics) {
+                         Duration startupTimeout, boolean removeFailed, boolean dpAware, Metrics metrics) {
+        this.dpAware = dpAware;
+        this.metadata = new MetadataDiscovery(client);
         this.registry = registry;
         this.client = client;
         this.settings = settings;
@@ -155,6 +161,16 @@ public final class HealthMonitor implements AutoCloseable {
                 if (ok || settings.disabled()) {
                     discover(w, settings);
                     next = WorkerStatus.READY;
+                    if (dpAware && w.dpRank() < 0) {
+                        int dp = MetadataDiscovery.dpSize(w);
+                        if (dp < 1) {
+                            w.lastError("--dp-aware: the worker reported no dp_size in /get_server_info");
+                            next = WorkerStatus.FAILED;
+                        } else {
+                            registry.splitIntoRanks(w, dp).forEach(this::probeNow);
+                            return; // the ranks replace the worker and are probed on their own
+                        }
+                    }
                 } else {
                     w.pendingProbes++;
                     if (w.pendingProbes >= 10L * settings.failureThreshold()
@@ -213,39 +229,10 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    /** Learns the models and runtime a worker reports at {@code /v1/models}; best effort. */
+    /** Learns what the worker reports about itself; with --dp-aware, splits it into its ranks. */
     private void discover(Worker w, HealthSettings settings) {
-        try {
-            WorkerClient.Small r = client.get(w, "/v1/models", settings.timeout());
-            if (r.status() != 200) {
-                return;
-            }
-            Map<String, Object> doc = JSON.std.mapFrom(r.body());
-            if (!(doc.get("data") instanceof List<?> data)) {
-                return;
-            }
-            List<String> ids = new ArrayList<>();
-            String ownedBy = null;
-            for (Object o : data) {
-                if (o instanceof Map<?, ?> m && m.get("id") instanceof String id) {
-                    ids.add(id);
-                    if (m.get("owned_by") instanceof String ob) {
-                        ownedBy = ob;
-                    }
-                }
-            }
-            w.discoveredModels(ids);
-            if ("unspecified".equals(w.runtime()) && ownedBy != null) {
-                w.runtime(switch (ownedBy) {
-                    case "sglang", "nvidia" -> "sglang";
-                    case "vllm" -> "vllm";
-                    default -> "unspecified";
-                });
-            }
-            registry.metadataChanged(w);
-        } catch (Exception e) {
-            LOG.fine(() -> "model discovery failed for " + w.url() + ": " + e);
-        }
+        metadata.discover(w, settings.timeout());
+        registry.metadataChanged(w);
     }
 
     /** The probe interval in use. */

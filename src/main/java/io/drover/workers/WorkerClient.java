@@ -86,7 +86,7 @@ public final class WorkerClient {
             }
             out.add(new String[] {"authorization", "Bearer " + key});
         }
-        return proxy.send(worker.url(), method.toUpperCase(Locale.ROOT), pathAndQuery, out, body, headTimeout);
+        return proxy.send(worker.baseUrl(), method.toUpperCase(Locale.ROOT), pathAndQuery, out, body, headTimeout);
     }
 
     /** A small GET whose whole body is read (health probes, metadata, fan-out). */
@@ -108,7 +108,7 @@ public final class WorkerClient {
             throws IOException {
         String key = keyFor(worker);
         List<String[]> headers = key == null ? List.of() : List.<String[]>of(new String[] {"authorization", "Bearer " + key});
-        UpstreamResponse r = control.send(worker.url(), method, path, headers, body, timeout);
+        UpstreamResponse r = control.send(worker.baseUrl(), method, path, headers, body, timeout);
         try (InputStream in = r.body()) {
             return new Small(r.status(), in.readAllBytes(), r.contentType());
         } finally {

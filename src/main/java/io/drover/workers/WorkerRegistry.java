@@ -146,6 +146,39 @@ public final class WorkerRegistry {
         }
     }
 
+    /**
+     * Replaces a worker by one logical worker per data-parallel rank, {@code url@0 .. url@n-1}, which
+     * share its address and what it reported about itself ({@code --dp-aware}). Returns the ranks,
+     * each Pending, for the caller to probe.
+     */
+    public List<Worker> splitIntoRanks(Worker base, int dpSize) {
+        lock.lock();
+        try {
+            if (byId.remove(base.id()) == null) {
+                return List.of();
+            }
+            byUrl.remove(base.url());
+            List<Worker> ranks = new ArrayList<>(dpSize);
+            for (int r = 0; r < dpSize; r++) {
+                WorkerSpec s = base.spec();
+                WorkerSpec rankSpec = new WorkerSpec(s.url() + "@" + r, s.models(), s.apiKey(), s.labels(),
+                        s.priority(), s.cost(), s.workerType(), s.runtimeType(), s.health());
+                Worker w = new Worker(UUID.randomUUID().toString(), rankSpec, base.url(), r);
+                w.discoveredModels(base.models());
+                w.runtime(base.runtime());
+                w.metadata(base.metadata());
+                byId.put(w.id(), w);
+                byUrl.put(w.url(), w);
+                ranks.add(w);
+            }
+            publish();
+            removalListeners.forEach(l -> l.accept(base));
+            return ranks;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Replaces a worker's spec (the URL stays). */
     public void update(Worker w, WorkerSpec spec) {
         lock.lock();
