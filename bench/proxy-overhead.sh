@@ -26,7 +26,12 @@ trap cleanup EXIT INT TERM
 echo "proxy-overhead: building (mvn package, test classpath) ..." >&2
 mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >&2
-CP="$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/bench-classpath.txt")"
+# run from a private copy, so that a rebuild during the run cannot change what is measured
+PRIV="$ROOT/target/proxy-overhead-run"
+rm -rf "$PRIV" && mkdir -p "$PRIV"
+cp -r "$ROOT/target/test-classes" "$ROOT/target/classes" "$ROOT/target/drover.jar" "$PRIV/"
+CP="$PRIV/test-classes:$PRIV/classes:$(cat "$ROOT/target/bench-classpath.txt")"
+DROVER=("$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -XX:+UseParallelGC -jar "$PRIV/drover.jar")
 JAVA_BENCH=("$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx512m -cp "$CP")
 mkdir -p "$RESULTS" "$LOGS"
 rm -f "$RESULTS"/*.json "$RESULTS"/summary.md
@@ -48,7 +53,7 @@ start_bg() { # NAME CMD...: starts CMD in the background, logs to target/bench-l
 }
 
 start_drover() { # PORT WORKER_URL: sets DROVER_PID
-  start_bg "drover-$1" ./drover --host 127.0.0.1 --port "$1" --prometheus-host 127.0.0.1 \
+  start_bg "drover-$1" "${DROVER[@]}" --host 127.0.0.1 --port "$1" --prometheus-host 127.0.0.1 \
       --prometheus-port $(( $1 + 10 )) --policy round_robin --log-level warn --worker-urls "$2"
   DROVER_PID=$LAST_PID
   wait_http "http://127.0.0.1:$1/readiness"
@@ -80,14 +85,14 @@ pairs() { # SCENARIO-PREFIX STREAM DIRECT_URL DROVER_URL
 
 T0=$(date +%s)
 # A: non-streamed through a mock worker with no token delay
-start_bg mock-plain ./drover mock-worker --http-base-port "$BASE" --http-count 1 --token-delay-ms 0 --output-tokens 8
+start_bg mock-plain "${DROVER[@]}" mock-worker --http-base-port "$BASE" --http-count 1 --token-delay-ms 0 --output-tokens 8
 WORKER_PID=$LAST_PID; wait_http "http://127.0.0.1:$BASE/health"
 start_drover $(( BASE + 80 )) "http://127.0.0.1:$BASE"
 pairs plain 0 "http://127.0.0.1:$BASE" "http://127.0.0.1:$(( BASE + 80 ))" "64 1"
 stop "$DROVER_PID"; stop "$WORKER_PID"
 
 # B: streamed through a mock worker, 5 ms between tokens
-start_bg mock-stream ./drover mock-worker --http-base-port $(( BASE + 1 )) --http-count 1 --token-delay-ms 5 --output-tokens 8
+start_bg mock-stream "${DROVER[@]}" mock-worker --http-base-port $(( BASE + 1 )) --http-count 1 --token-delay-ms 5 --output-tokens 8
 WORKER_PID=$LAST_PID; wait_http "http://127.0.0.1:$(( BASE + 1 ))/health"
 start_drover $(( BASE + 81 )) "http://127.0.0.1:$(( BASE + 1 ))"
 pairs stream 1 "http://127.0.0.1:$(( BASE + 1 ))" "http://127.0.0.1:$(( BASE + 81 ))" "1 64"

@@ -3,6 +3,7 @@ package io.drover;
 import io.drover.config.GatewayConfig;
 import io.drover.egress.ResponseRelay;
 import io.drover.egress.StreamWatchdog;
+import io.drover.ingress.HealthPortServer;
 import io.drover.ingress.HealthRoutes;
 import io.drover.ingress.HttpApi;
 import io.drover.ingress.InferenceRoutes;
@@ -12,6 +13,7 @@ import io.drover.ingress.WorkerRoutes;
 import io.drover.observability.Metrics;
 import io.drover.observability.MetricsServer;
 import io.drover.config.RoutingSettings;
+import io.drover.observability.ResilienceMetrics;
 import io.drover.routing.Policies;
 import io.drover.routing.prefix.BlockHashes;
 import io.drover.routing.prefix.ChroniclePrefixIndex;
@@ -19,6 +21,7 @@ import io.drover.routing.prefix.PrefixIndex;
 import io.drover.workers.LoadMonitor;
 import io.drover.routing.RoutingEngine;
 import io.drover.workers.HealthMonitor;
+import io.drover.workers.KubernetesDiscovery;
 import io.drover.workers.Worker;
 import io.drover.workers.WorkerClient;
 import io.drover.workers.WorkerRegistry;
@@ -46,23 +49,33 @@ public final class Gateway implements AutoCloseable {
     private final StreamWatchdog watchdog;
     private final ServingState state;
     private final Metrics metrics;
+    private final ResilienceMetrics resilienceMetrics;
     private final WorkerRoutes workerRoutes;
     private final PrefixIndex index;
     private final LoadMonitor loads;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private WebServer server;
     private MetricsServer metricsServer;
+    private HealthPortServer healthPort;
+    private io.fabric8.kubernetes.client.KubernetesClient kubernetes;
+    private KubernetesDiscovery discovery;
 
     private Gateway(GatewayConfig config) {
         this.config = config;
         this.metrics = new Metrics();
-        this.registry = new WorkerRegistry();
+        this.resilienceMetrics = new ResilienceMetrics(metrics.registry());
+        this.registry = new WorkerRegistry(config.resilience().drainSettle());
         this.index = config.policy().equals("cache_aware") ? openIndex(config.routing()) : null;
         this.engine = new RoutingEngine(Policies.factory(config.policy(), config.routing(), index),
-                config.routing().evictionInterval());
-        this.client = new WorkerClient(Duration.ofSeconds(10), config.requestTimeout(), config.health().timeout(),
-                config.apiKey());
-        this.health = new HealthMonitor(registry, client, config.health(), metrics);
+                config.routing().evictionInterval(), config.resilience().breaker(), (w, from, to) -> {
+                    resilienceMetrics.transition(w.url(), from.wireName(), to.wireName());
+                    LOG.info(() -> "worker " + w.url() + ": circuit breaker " + from.wireName() + " -> "
+                            + to.wireName());
+                });
+        this.client = new WorkerClient(config.resilience().connectTimeout(), config.requestTimeout(),
+                config.health().timeout(), config.apiKey());
+        this.health = new HealthMonitor(registry, client, config.health(), config.resilience().workerStartupTimeout(),
+                config.resilience().removeUnhealthy(), config.routing().dpAware(), metrics);
         this.loads = switch (config.policy()) {
             case "power_of_two", "least_load", "cache_aware" ->
                     new LoadMonitor(registry, client, config.routing().loadMonitorInterval());
@@ -76,7 +89,7 @@ public final class Gateway implements AutoCloseable {
     private static PrefixIndex openIndex(RoutingSettings r) {
         try {
             long perModel = r.maxBlocksPerModel();
-            return ChroniclePrefixIndex.open(r.prefixIndexPath(), 2 * perModel, perModel, r.evictionInterval());
+            return ChroniclePrefixIndex.open(r.prefixIndexPath(), perModel + perModel / 4, perModel, r.evictionInterval());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot open the prefix index " + r.prefixIndexPath() + ": "
                     + e.getMessage(), e);
@@ -105,10 +118,16 @@ public final class Gateway implements AutoCloseable {
                 .map(w -> new Metrics.WorkerSample(w.url(), w.spec().workerType(), w.models(), w.inFlight(),
                         w.isReady()))
                 .toList());
-        var inference = new InferenceRoutes(config, engine, client, new ResponseRelay(watchdog), metrics, state);
+        resilienceMetrics.bindBreakers(() -> registry.all().stream()
+                .map(w -> new ResilienceMetrics.BreakerSample(w.url(), w.breaker().state().gauge(),
+                        w.breaker().consecutiveFailures(), w.breaker().consecutiveSuccesses()))
+                .toList());
+        var inference = new InferenceRoutes(config, engine, client, new ResponseRelay(watchdog), metrics,
+                resilienceMetrics, state);
         var info = new InfoRoutes(registry, engine, client, config.modelAliases());
-        var api = new HttpApi(inference, info, new HealthRoutes(registry, state), workerRoutes, metrics,
-                config.corsAllowedOrigins(), new io.drover.ingress.RequestIds(config.requestIdHeaders()));
+        var healthRoutes = new HealthRoutes(registry, state);
+        var api = new HttpApi(inference, info, healthRoutes, workerRoutes, metrics, config.corsAllowedOrigins(),
+                new io.drover.ingress.RequestIds(config.requestIdHeaders()));
         server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -129,6 +148,14 @@ public final class Gateway implements AutoCloseable {
                         + config.prometheusPort() + ": " + e.getMessage(), e);
             }
         }
+        if (config.resilience().healthCheckPort() >= 0) {
+            try {
+                healthPort = HealthPortServer.start(config.host(), config.resilience().healthCheckPort(), healthRoutes);
+            } catch (IOException e) {
+                throw new IOException("cannot listen for health checks on " + config.host() + ":"
+                        + config.resilience().healthCheckPort() + ": " + e.getMessage(), e);
+            }
+        }
         health.start();
         if (loads != null) {
             loads.start();
@@ -140,11 +167,21 @@ public final class Gateway implements AutoCloseable {
                 LOG.warning("--worker-urls lists " + url + " twice");
             }
         }
+        if (config.resilience().discovery().enabled()) {
+            kubernetes = new io.fabric8.kubernetes.client.KubernetesClientBuilder().build();
+            discovery = new KubernetesDiscovery(kubernetes, config.resilience().discovery(), registry, health::probeNow,
+                    resilienceMetrics).start();
+        }
     }
 
     /** The data-plane port. */
     public int port() {
         return server.port();
+    }
+
+    /** The {@code --health-check-port} listener's port, or -1 when off. */
+    public int healthPort() {
+        return healthPort == null ? -1 : healthPort.port();
     }
 
     /** The metrics port, or -1 when off. */
@@ -206,6 +243,15 @@ public final class Gateway implements AutoCloseable {
         }
         if (metricsServer != null) {
             metricsServer.close();
+        }
+        if (healthPort != null) {
+            healthPort.close();
+        }
+        if (discovery != null) {
+            discovery.close();
+        }
+        if (kubernetes != null) {
+            kubernetes.close();
         }
         health.close();
         if (loads != null) {

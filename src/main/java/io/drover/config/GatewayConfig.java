@@ -28,6 +28,7 @@ import java.util.Map;
  * @param health                periodic health-probe settings
  * @param mockWorkers           bundled mock workers to start when no worker is given (0 = none)
  * @param routing               routing-policy settings
+ * @param resilience            circuit breaker, retries, upstream timeouts, worker lifecycle
  */
 public record GatewayConfig(
         String host,
@@ -48,7 +49,8 @@ public record GatewayConfig(
         Map<String, String> modelAliases,
         HealthSettings health,
         int mockWorkers,
-        RoutingSettings routing) {
+        RoutingSettings routing,
+        ResilienceSettings resilience) {
 
     /** SMG's default list of headers a request id is read from. */
     public static final List<String> DEFAULT_REQUEST_ID_HEADERS =
@@ -83,7 +85,8 @@ public record GatewayConfig(
     public static GatewayConfig forTests() {
         return new GatewayConfig("127.0.0.1", 0, List.of(), "round_robin", "127.0.0.1", 0, null,
                 Duration.ofSeconds(1800), 536_870_912L, DEFAULT_REQUEST_ID_HEADERS, "warning", false, null,
-                Duration.ofSeconds(5), List.of(), Map.of(), HealthSettings.defaults(), 0, testRouting());
+                Duration.ofSeconds(5), List.of(), Map.of(), HealthSettings.defaults(), 0, testRouting(),
+                ResilienceSettings.defaults());
     }
 
     /** Routing defaults for tests: a small prefix index in a fresh temporary file. */
@@ -95,48 +98,55 @@ public record GatewayConfig(
                 d.balanceTokenUsageThreshold(), d.overloadTokenUsageThreshold(), d.evictionInterval(), 1 << 20,
                 d.blockSize(), d.prefixTokenCount(), d.prefixHashLoadFactor(), d.maxIdle(), d.assignmentMode(),
                 d.kvPressureWeight(), d.defaultThroughput(), d.meanPrefillTokens(), d.routingKeyOverride(),
-                d.loadMonitorInterval(), file);
+                d.loadMonitorInterval(), file, false);
     }
 
     /** A copy with other routing settings. */
     public GatewayConfig withRouting(RoutingSettings r) {
         return new GatewayConfig(host, port, workerUrls, policy, prometheusHost, prometheusPort, apiKey, requestTimeout,
                 maxPayloadSize, requestIdHeaders, logLevel, logJson, logDir, shutdownGracePeriod, corsAllowedOrigins,
-                modelAliases, health, mockWorkers, r);
+                modelAliases, health, mockWorkers, r, resilience);
     }
 
     /** A copy with other workers. */
     public GatewayConfig withWorkerUrls(List<String> urls) {
         return new GatewayConfig(host, port, urls, policy, prometheusHost, prometheusPort, apiKey, requestTimeout,
                 maxPayloadSize, requestIdHeaders, logLevel, logJson, logDir, shutdownGracePeriod, corsAllowedOrigins,
-                modelAliases, health, mockWorkers, routing);
+                modelAliases, health, mockWorkers, routing, resilience);
     }
 
     /** A copy with another policy. */
     public GatewayConfig withPolicy(String name) {
         return new GatewayConfig(host, port, workerUrls, name, prometheusHost, prometheusPort, apiKey, requestTimeout,
                 maxPayloadSize, requestIdHeaders, logLevel, logJson, logDir, shutdownGracePeriod, corsAllowedOrigins,
-                modelAliases, health, mockWorkers, routing);
+                modelAliases, health, mockWorkers, routing, resilience);
     }
 
     /** A copy with other health settings. */
     public GatewayConfig withHealth(HealthSettings h) {
         return new GatewayConfig(host, port, workerUrls, policy, prometheusHost, prometheusPort, apiKey, requestTimeout,
                 maxPayloadSize, requestIdHeaders, logLevel, logJson, logDir, shutdownGracePeriod, corsAllowedOrigins,
-                modelAliases, h, mockWorkers, routing);
+                modelAliases, h, mockWorkers, routing, resilience);
     }
 
     /** A copy with other limits. */
     public GatewayConfig withLimits(long maxPayload, Duration timeout, Duration grace) {
         return new GatewayConfig(host, port, workerUrls, policy, prometheusHost, prometheusPort, apiKey, timeout,
                 maxPayload, requestIdHeaders, logLevel, logJson, logDir, grace, corsAllowedOrigins,
-                modelAliases, health, mockWorkers, routing);
+                modelAliases, health, mockWorkers, routing, resilience);
     }
 
     /** A copy with another worker API key and model aliases. */
     public GatewayConfig withApiKeyAndAliases(String key, Map<String, String> aliases) {
         return new GatewayConfig(host, port, workerUrls, policy, prometheusHost, prometheusPort, key, requestTimeout,
                 maxPayloadSize, requestIdHeaders, logLevel, logJson, logDir, shutdownGracePeriod, corsAllowedOrigins,
-                aliases, health, mockWorkers, routing);
+                aliases, health, mockWorkers, routing, resilience);
+    }
+
+    /** A copy with other failure-handling settings. */
+    public GatewayConfig withResilience(ResilienceSettings r) {
+        return new GatewayConfig(host, port, workerUrls, policy, prometheusHost, prometheusPort, apiKey, requestTimeout,
+                maxPayloadSize, requestIdHeaders, logLevel, logJson, logDir, shutdownGracePeriod, corsAllowedOrigins,
+                modelAliases, health, mockWorkers, routing, r);
     }
 }

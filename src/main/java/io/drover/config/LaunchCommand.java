@@ -108,6 +108,9 @@ public class LaunchCommand {
     @CommandLine.Mixin
     RoutingOptions routing = new RoutingOptions();
 
+    @CommandLine.Mixin
+    ResilienceOptions resilience = new ResilienceOptions();
+
     @Option(names = "--mock-workers", defaultValue = "4",
             description = "Drover only: bundled mock workers started when no --worker-urls is given (0 = none).")
     int mockWorkers;
@@ -164,7 +167,7 @@ public class LaunchCommand {
         return new GatewayConfig(host, port, workerUrls.stream().map(WorkerUrls::normalize).toList(), p,
                 prometheusHost, prometheusPort, apiKey, Duration.ofSeconds(requestTimeoutSecs), maxPayloadSize, ids,
                 logLevel, logJson, logDir, Duration.ofSeconds(shutdownGracePeriodSecs), corsAllowedOrigins, aliases,
-                health, mockWorkers, routingSettings);
+                health, mockWorkers, routingSettings, resilience.toSettings(new CommandLine(this)));
     }
 
     private void checkPort(String flag, int value) {

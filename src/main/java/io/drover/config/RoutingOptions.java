@@ -76,6 +76,10 @@ public final class RoutingOptions {
     @Option(names = "--load-monitor-interval", defaultValue = "10", description = "Seconds between backend load polls.")
     long loadMonitorInterval;
 
+    @Option(names = "--dp-aware", defaultValue = "false",
+            description = "One logical worker per data-parallel rank (url@rank; data_parallel_rank set in the body).")
+    boolean dpAware;
+
     @Option(names = "--prefix-index-path", paramLabel = "FILE",
             description = "Drover: the prefix-index file, shared by the gateways of a host (default ~/.drover/prefix-index.dat).")
     Path prefixIndexPath;
@@ -105,7 +109,7 @@ public final class RoutingOptions {
                 maxTreeSize, blockSize, prefixTokenCount, prefixHashLoadFactor, Duration.ofSeconds(maxIdleSecs),
                 assignmentMode, kvPressureWeight, defaultThroughput, meanPrefillTokens, routingKeyOverride,
                 Duration.ofSeconds(loadMonitorInterval),
-                prefixIndexPath != null ? prefixIndexPath : RoutingSettings.defaultIndexPath());
+                prefixIndexPath != null ? prefixIndexPath : RoutingSettings.defaultIndexPath(), dpAware);
     }
 
     private static void check(boolean ok, String message) {

@@ -25,13 +25,15 @@ import java.time.Duration;
  * @param routingKeyOverride          a request with x-smg-routing-key is routed by a sticky key, whatever the policy
  * @param loadMonitorInterval         how often backend load is polled
  * @param prefixIndexPath             the prefix-index file (shared by the gateways of a host)
+ * @param dpAware                     one logical worker per data-parallel rank ({@code url@rank})
  */
 public record RoutingSettings(double cacheThreshold, int balanceAbsThreshold, double balanceRelThreshold,
                               double balanceTokenUsageThreshold, double overloadTokenUsageThreshold,
                               Duration evictionInterval, long maxTreeSize, int blockSize, int prefixTokenCount,
                               double prefixHashLoadFactor, Duration maxIdle, String assignmentMode,
                               double kvPressureWeight, double defaultThroughput, int meanPrefillTokens,
-                              boolean routingKeyOverride, Duration loadMonitorInterval, Path prefixIndexPath) {
+                              boolean routingKeyOverride, Duration loadMonitorInterval, Path prefixIndexPath,
+                              boolean dpAware) {
 
     /** Characters per indexed block of HTTP text (about four characters per token). */
     public int charsPerBlock() {
@@ -47,7 +49,7 @@ public record RoutingSettings(double cacheThreshold, int balanceAbsThreshold, do
     public static RoutingSettings defaults() {
         return new RoutingSettings(0.3, 64, 1.5, 1.0, 1.0, Duration.ofSeconds(120), 67_108_864L, 16, 256, 1.25,
                 Duration.ofSeconds(14_400), "random", 0.15, 2000.0, 1024, false, Duration.ofSeconds(10),
-                defaultIndexPath());
+                defaultIndexPath(), false);
     }
 
     /** {@code ~/.drover/prefix-index.dat}. */
@@ -60,7 +62,7 @@ public record RoutingSettings(double cacheThreshold, int balanceAbsThreshold, do
         return new RoutingSettings(cacheThreshold, balanceAbsThreshold, balanceRelThreshold,
                 balanceTokenUsageThreshold, overloadTokenUsageThreshold, evictionInterval, maxTreeSize, blockSize,
                 prefixTokenCount, prefixHashLoadFactor, maxIdle, assignmentMode, kvPressureWeight,
-                defaultThroughput, meanPrefillTokens, routingKeyOverride, loadMonitorInterval, p);
+                defaultThroughput, meanPrefillTokens, routingKeyOverride, loadMonitorInterval, p, dpAware);
     }
 
     /** A copy with other balance thresholds. */
@@ -68,7 +70,15 @@ public record RoutingSettings(double cacheThreshold, int balanceAbsThreshold, do
         return new RoutingSettings(threshold, abs, rel, balanceTokenUsageThreshold, overloadTokenUsageThreshold,
                 evictionInterval, maxTreeSize, blockSize, prefixTokenCount, prefixHashLoadFactor, maxIdle,
                 assignmentMode, kvPressureWeight, defaultThroughput, meanPrefillTokens, routingKeyOverride,
-                loadMonitorInterval, prefixIndexPath);
+                loadMonitorInterval, prefixIndexPath, dpAware);
+    }
+
+    /** A copy with --dp-aware on or off. */
+    public RoutingSettings withDpAware(boolean on) {
+        return new RoutingSettings(cacheThreshold, balanceAbsThreshold, balanceRelThreshold,
+                balanceTokenUsageThreshold, overloadTokenUsageThreshold, evictionInterval, maxTreeSize, blockSize,
+                prefixTokenCount, prefixHashLoadFactor, maxIdle, assignmentMode, kvPressureWeight,
+                defaultThroughput, meanPrefillTokens, routingKeyOverride, loadMonitorInterval, prefixIndexPath, on);
     }
 
     /** A copy with the routing-key override on or off. */
@@ -76,7 +86,7 @@ public record RoutingSettings(double cacheThreshold, int balanceAbsThreshold, do
         return new RoutingSettings(cacheThreshold, balanceAbsThreshold, balanceRelThreshold,
                 balanceTokenUsageThreshold, overloadTokenUsageThreshold, evictionInterval, maxTreeSize, blockSize,
                 prefixTokenCount, prefixHashLoadFactor, maxIdle, assignmentMode, kvPressureWeight,
-                defaultThroughput, meanPrefillTokens, on, loadMonitorInterval, prefixIndexPath);
+                defaultThroughput, meanPrefillTokens, on, loadMonitorInterval, prefixIndexPath, dpAware);
     }
 
     /** A copy with another manual assignment mode. */
@@ -84,6 +94,6 @@ public record RoutingSettings(double cacheThreshold, int balanceAbsThreshold, do
         return new RoutingSettings(cacheThreshold, balanceAbsThreshold, balanceRelThreshold,
                 balanceTokenUsageThreshold, overloadTokenUsageThreshold, evictionInterval, maxTreeSize, blockSize,
                 prefixTokenCount, prefixHashLoadFactor, maxIdle, mode, kvPressureWeight, defaultThroughput,
-                meanPrefillTokens, routingKeyOverride, loadMonitorInterval, prefixIndexPath);
+                meanPrefillTokens, routingKeyOverride, loadMonitorInterval, prefixIndexPath, dpAware);
     }
 }

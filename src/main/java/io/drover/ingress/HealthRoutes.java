@@ -28,6 +28,12 @@ public final class HealthRoutes {
 
     /** {@code GET /readiness}. */
     public void readiness(ServerRequest req, ServerResponse res) {
+        Map<String, Object> body = readinessBody();
+        InfoRoutes.sendJson(res, body.get("status").equals("ready") ? 200 : 503, body);
+    }
+
+    /** The readiness answer: {@code status} is {@code ready} (HTTP 200) or {@code not_ready} (503). */
+    public Map<String, Object> readinessBody() {
         int healthy = registry.readyCount();
         int total = registry.all().size();
         Map<String, Object> body = new LinkedHashMap<>();
@@ -42,6 +48,6 @@ public final class HealthRoutes {
         }
         body.put("healthy_workers", healthy);
         body.put("total_workers", total);
-        InfoRoutes.sendJson(res, body.get("status").equals("ready") ? 200 : 503, body);
+        return body;
     }
 }

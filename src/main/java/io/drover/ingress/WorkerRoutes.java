@@ -4,6 +4,7 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import io.drover.config.WorkerUrls;
 import io.drover.egress.ApiErrors;
 import io.drover.workers.HealthMonitor;
+import io.drover.workers.HealthOverrides;
 import io.drover.workers.Worker;
 import io.drover.workers.WorkerRegistry;
 import io.drover.workers.WorkerSpec;
@@ -27,7 +28,7 @@ import java.util.Set;
  */
 public final class WorkerRoutes {
     private static final Set<String> SPEC_FIELDS = Set.of("url", "models", "model_id", "api_key", "labels",
-            "priority", "cost", "worker_type", "runtime_type", "runtime", "connection_mode", "bootstrap_port");
+            "priority", "cost", "worker_type", "runtime_type", "runtime", "connection_mode", "bootstrap_port", "health");
     private static final Set<String> PATCH_FIELDS = Set.of("priority", "cost", "labels", "api_key");
     private static final Set<String> WORKER_TYPES = Set.of("regular", "prefill", "decode", "encode");
     private static final Set<String> RUNTIMES =
@@ -135,7 +136,7 @@ public final class WorkerRoutes {
                     body.containsKey("labels") ? labels(body.get("labels")) : s.labels(),
                     body.containsKey("priority") ? intField(body, "priority") : s.priority(),
                     body.containsKey("cost") ? doubleField(body, "cost") : s.cost(),
-                    s.workerType(), s.runtimeType());
+                    s.workerType(), s.runtimeType(), s.health());
             registry.update(w, patched);
             accepted(res, w, "worker patched");
         } catch (IllegalArgumentException e) {
@@ -143,11 +144,18 @@ public final class WorkerRoutes {
         }
     }
 
-    /** {@code DELETE /workers/{id}}: out of rotation at once; requests in flight finish. */
+    /**
+     * {@code DELETE /workers/{id}}: out of rotation at once and Draining for the settle time;
+     * requests in flight finish.
+     */
     public void delete(ServerRequest req, ServerResponse res) {
         find(req, res).ifPresent(w -> {
-            registry.remove(w);
-            accepted(res, w, "worker removed");
+            if (registry.remove(w)) {
+                accepted(res, w, "worker removed; draining");
+            } else {
+                ApiErrors.send(res, 404, "invalid_request_error", "worker_not_found", "worker " + w.url()
+                        + " is already being removed");
+            }
         });
     }
 
@@ -191,7 +199,8 @@ public final class WorkerRoutes {
 
     /** {@code GET /list_workers}. */
     public void listWorkersAlias(ServerRequest req, ServerResponse res) {
-        InfoRoutes.sendJson(res, 200, Map.of("urls", registry.all().stream().map(Worker::url).toList()));
+        InfoRoutes.sendJson(res, 200, Map.of("urls", registry.all().stream()
+                .filter(w -> w.status() != io.drover.workers.WorkerStatus.DRAINING).map(Worker::url).toList()));
     }
 
     private Optional<Worker> find(ServerRequest req, ServerResponse res) {
@@ -233,9 +242,22 @@ public final class WorkerRoutes {
         m.put("cost", s.cost());
         m.put("labels", s.labels());
         m.put("has_api_key", s.apiKey() != null);
+        if (w.dpRank() >= 0) {
+            m.put("dp_rank", w.dpRank());
+            m.put("dp_base_url", w.baseUrl());
+        }
+        if (!w.metadata().isEmpty()) {
+            m.put("metadata", w.metadata());
+        }
         if (w.lastError() != null) {
             m.put("last_error", w.lastError());
         }
+        if (!s.health().describe().isEmpty()) {
+            m.put("health", s.health().describe());
+        }
+        m.put("circuit_breaker", Map.of("state", w.breaker().state().wireName(),
+                "consecutive_failures", w.breaker().consecutiveFailures(),
+                "consecutive_successes", w.breaker().consecutiveSuccesses()));
         return m;
     }
 
@@ -314,7 +336,8 @@ public final class WorkerRoutes {
         }
         return new WorkerSpec(WorkerUrls.normalize(url), models, optString(b, "api_key"), labels(b.get("labels")),
                 b.containsKey("priority") ? intField(b, "priority") : 50,
-                b.containsKey("cost") ? doubleField(b, "cost") : 1.0, type, runtime);
+                b.containsKey("cost") ? doubleField(b, "cost") : 1.0, type, runtime,
+                HealthOverrides.fromJson(b.get("health")));
     }
 
     private static String optString(Map<String, Object> b, String k) {

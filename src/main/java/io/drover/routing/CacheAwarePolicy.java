@@ -80,7 +80,7 @@ final class CacheAwarePolicy implements Policy {
                 }
             }
         }
-        index.insert(modelKey, hashes.hashes(), n, cands.key(chosen));
+        index.insert(modelKey, hashes.hashes(), n, cands.key(chosen), matched);
         return chosen;
     }
 

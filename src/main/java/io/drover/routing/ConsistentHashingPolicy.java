@@ -2,7 +2,6 @@ package io.drover.routing;
 
 import io.drover.routing.prefix.BlockHashes;
 import io.drover.workers.Worker;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -29,13 +28,7 @@ final class ConsistentHashingPolicy implements Policy {
 
     @Override
     public void onWorkersChanged(List<Worker> all) {
-        List<Worker> mine = new ArrayList<>();
-        for (Worker w : all) {
-            if (model.isEmpty() || w.serves(model)) {
-                mine.add(w);
-            }
-        }
-        ring = HashRing.of(mine);
+        ring = HashRing.forModel(all, model);
     }
 
     @Override

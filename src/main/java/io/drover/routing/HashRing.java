@@ -22,6 +22,17 @@ final class HashRing {
         this.owners = owners;
     }
 
+    /** The ring over the workers of {@code model} ({@code ""} = every worker), whatever their state. */
+    static HashRing forModel(List<Worker> all, String model) {
+        List<Worker> mine = new java.util.ArrayList<>();
+        for (Worker w : all) {
+            if (model.isEmpty() || w.serves(model)) {
+                mine.add(w);
+            }
+        }
+        return of(mine);
+    }
+
     static HashRing of(List<Worker> workers) {
         int n = workers.size() * VNODES;
         long[][] pairs = new long[n][];

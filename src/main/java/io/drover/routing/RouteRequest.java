@@ -22,9 +22,12 @@ public final class RouteRequest {
         /** The policy found no worker for this request (e.g. an x-smg-target-worker out of range). */
         REFUSED,
         /** The routing engine could not answer (stopped or failed). */
-        ENGINE_UNAVAILABLE
+        ENGINE_UNAVAILABLE,
+        /** Ready workers serve the model but the circuit breaker of every one of them is open. */
+        ALL_CIRCUITS_OPEN
     }
 
+    private static final Worker[] NO_WORKERS = new Worker[0];
     private static final long AWAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final String model;
@@ -35,6 +38,7 @@ public final class RouteRequest {
     private final String implicitKey;
     private final Thread waiter;
 
+    private Worker[] avoid = NO_WORKERS;
     private Worker worker;
     private Outcome outcome;
     private volatile boolean done;
@@ -75,6 +79,20 @@ public final class RouteRequest {
 
     public String text() {
         return text;
+    }
+
+    /**
+     * Workers this request already failed on (a retry): the policy thread passes over them while
+     * another candidate is left. Set by the request thread before the request is published.
+     */
+    public RouteRequest avoid(Worker[] failed) {
+        this.avoid = failed;
+        return this;
+    }
+
+    /** Workers to pass over; empty for a first attempt. */
+    public Worker[] avoided() {
+        return avoid;
     }
 
     public int[] tokens() {

@@ -5,6 +5,8 @@ import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import io.drover.config.ResilienceSettings;
+import io.drover.workers.CircuitBreaker;
 import io.drover.workers.Worker;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +21,11 @@ import java.util.logging.Logger;
  * is published as a release without waiting. Uses a parking wait strategy ({@link ParkingWaitStrategy}; a busy-spinning
  * consumer would take one of two cores from the request threads).
  *
+ * <p>Circuit breakers live here too: the end of a response carries its outcome, which the policy
+ * thread records in the worker's {@link CircuitBreaker}; a worker whose breaker is open is not a
+ * candidate, and a retry passes over the workers the request already failed on. Filtering
+ * allocates only while some candidate is excluded.
+ *
  * <p>Admission and other policies plug in here: a new decision input goes into
  * {@link RouteRequest}, a new policy implements {@link Policy}; the request path does not change.
  */
@@ -26,7 +33,12 @@ public final class RoutingEngine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RoutingEngine.class.getName());
     private static final int RING_SIZE = 8192;
 
+    private static final ResilienceSettings.Breaker DISABLED_BREAKER = new ResilienceSettings.Breaker(1, 1,
+            java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1), true);
+
     private final PolicyFactory factory;
+    private final ResilienceSettings.Breaker breaker;
+    private final CircuitBreaker.Transitions transitions;
     private final Disruptor<RoutingEvent> disruptor;
     private final RingBuffer<RoutingEvent> ring;
     private volatile boolean running;
@@ -41,7 +53,16 @@ public final class RoutingEngine implements AutoCloseable {
 
     /** An engine whose every model uses one stateless-per-model policy (tests). */
     public RoutingEngine(Policy policy) {
-        this(new PolicyFactory() {
+        this(single(policy), null);
+    }
+
+    /** As {@link #RoutingEngine(Policy)}, with circuit breakers (tests). */
+    public RoutingEngine(Policy policy, ResilienceSettings.Breaker breaker, CircuitBreaker.Transitions transitions) {
+        this(single(policy), null, breaker, transitions);
+    }
+
+    private static PolicyFactory single(Policy policy) {
+        return new PolicyFactory() {
             @Override
             public String name() {
                 return policy.name();
@@ -56,7 +77,7 @@ public final class RoutingEngine implements AutoCloseable {
             public Policy create(String model) {
                 return policy;
             }
-        }, null);
+        };
     }
 
     /**
@@ -64,7 +85,18 @@ public final class RoutingEngine implements AutoCloseable {
      * @param tickInterval  how often policies get {@link Policy#onTick} (null = never)
      */
     public RoutingEngine(PolicyFactory factory, java.time.Duration tickInterval) {
+        this(factory, tickInterval, DISABLED_BREAKER, (w, from, to) -> { });
+    }
+
+    /**
+     * @param breaker      circuit-breaker settings ({@code disabled} = every Ready worker is a candidate)
+     * @param transitions  told of every breaker state change, on the policy thread; must not block
+     */
+    public RoutingEngine(PolicyFactory factory, java.time.Duration tickInterval, ResilienceSettings.Breaker breaker,
+                         CircuitBreaker.Transitions transitions) {
         this.factory = factory;
+        this.breaker = breaker;
+        this.transitions = transitions;
         this.disruptor = new Disruptor<>(RoutingEvent::new, RING_SIZE, r -> {
             Thread t = new Thread(r, "drover-policy");
             t.setDaemon(true);
@@ -127,13 +159,22 @@ public final class RoutingEngine implements AutoCloseable {
 
     /** Ends a dispatch of {@code worker}: lowers its in-flight count (any thread; does not wait). */
     public void release(Worker worker) {
+        release(worker, CircuitBreaker.Outcome.NEUTRAL);
+    }
+
+    /**
+     * Ends a dispatch of {@code worker} and tells its circuit breaker how the request went (any
+     * thread; does not wait).
+     */
+    public void release(Worker worker, CircuitBreaker.Outcome outcome) {
         if (!running) {
             return;
         }
-        ring.publishEvent((e, seq, w) -> {
+        ring.publishEvent((e, seq, w, o) -> {
             e.type = RoutingEvent.RELEASE;
             e.worker = w;
-        }, worker);
+            e.outcome = o;
+        }, worker, outcome);
     }
 
     /** Hands the policy thread a new registry snapshot (any thread; does not wait). */
@@ -164,7 +205,12 @@ public final class RoutingEngine implements AutoCloseable {
             try {
                 switch (e.type) {
                     case RoutingEvent.ROUTE -> decide(e.request);
-                    case RoutingEvent.RELEASE -> load.released(e.worker);
+                    case RoutingEvent.RELEASE -> {
+                        load.released(e.worker);
+                        if (!breaker.disabled() && e.outcome != null) {
+                            e.worker.breaker().record(e.worker, e.outcome, System.nanoTime(), breaker, transitions);
+                        }
+                    }
                     case RoutingEvent.WORKERS -> {
                         workers = e.workers;
                         table = RoutingTable.of(e.workers);
@@ -191,13 +237,17 @@ public final class RoutingEngine implements AutoCloseable {
                 if (c.length == 0) {
                     outcome = table.whyNone(r.model());
                 } else {
-                    Policy policy = policyFor(r);
-                    int i = policy.select(c, r);
-                    if (i < 0 || i >= c.length) {
+                    c = usable(c, r.avoided());
+                    Policy policy = c.length == 0 ? null : policyFor(r);
+                    int i = policy == null ? -1 : policy.select(c, r);
+                    if (c.length == 0) {
+                        outcome = RouteRequest.Outcome.ALL_CIRCUITS_OPEN;
+                    } else if (i < 0 || i >= c.length) {
                         outcome = RouteRequest.Outcome.REFUSED;
                     } else {
                         chosen = c[i];
                         load.dispatched(chosen);
+                        chosen.breaker().dispatched();
                         outcome = RouteRequest.Outcome.ROUTED;
                     }
                 }
@@ -232,6 +282,54 @@ public final class RoutingEngine implements AutoCloseable {
             policies.put(model, p);
         }
         return p;
+    }
+
+    /**
+     * The candidates whose breaker admits a request, less those in {@code avoid} while any other is
+     * left; {@code c} itself (no allocation) when none is excluded; empty when every breaker is open.
+     */
+    private Worker[] usable(Worker[] c, Worker[] avoid) {
+        if (breaker.disabled() && avoid.length == 0) {
+            return c;
+        }
+        long now = System.nanoTime();
+        int admitted = 0;
+        int kept = 0;
+        long admittedMask = 0; // candidates beyond 64 are re-checked below without the mask
+        for (int i = 0; i < c.length; i++) {
+            if (breaker.disabled() || c[i].breaker().admits(c[i], now, breaker, transitions)) {
+                admitted++;
+                if (i < 64) {
+                    admittedMask |= 1L << i;
+                }
+                if (!contains(avoid, c[i])) {
+                    kept++;
+                }
+            }
+        }
+        if (kept == c.length) {
+            return c;
+        }
+        boolean useAvoid = kept > 0;
+        Worker[] out = new Worker[useAvoid ? kept : admitted];
+        int n = 0;
+        for (int i = 0; i < c.length && n < out.length; i++) {
+            boolean ok = i < 64 ? (admittedMask & (1L << i)) != 0
+                    : breaker.disabled() || c[i].breaker().admits(c[i], now, breaker, transitions);
+            if (ok && (!useAvoid || !contains(avoid, c[i]))) {
+                out[n++] = c[i];
+            }
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    private static boolean contains(Worker[] a, Worker w) {
+        for (Worker x : a) {
+            if (x == w) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final class Failures implements ExceptionHandler<RoutingEvent> {

@@ -14,6 +14,8 @@ final class RoutingEvent {
     static final int TICK = 4;
 
     int type;
+    /** For RELEASE: the request's {@link io.drover.workers.CircuitBreaker.Outcome}, or null. */
+    io.drover.workers.CircuitBreaker.Outcome outcome;
     RouteRequest request;
     Worker worker;
     List<Worker> workers;
@@ -22,6 +24,7 @@ final class RoutingEvent {
         type = 0;
         request = null;
         worker = null;
+        outcome = null;
         workers = null;
     }
 }

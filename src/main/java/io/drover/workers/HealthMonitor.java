@@ -15,12 +15,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Probes workers and moves them between Pending, Ready and NotReady, as SMG's registration
+ * Probes workers and moves them between Pending, Ready, NotReady and Failed, as SMG's registration
  * workflow and health checker do: a newly registered worker is probed at once and becomes Ready on
  * its first good probe (with its models discovered from {@code /v1/models}); afterwards probes every
  * {@code interval} take it out after {@code failureThreshold} consecutive failures and bring it back
- * after {@code successThreshold} consecutive successes. A Pending worker is re-probed with a short,
- * growing back-off so that a worker still starting up joins as soon as it answers.
+ * after {@code successThreshold} consecutive successes. A NotReady worker that fails
+ * {@code 3 x failureThreshold} probes in a row is Failed. A Pending worker is re-probed with a
+ * short, growing back-off (capped at the interval) so that a worker still starting up joins as soon
+ * as it answers; it is Failed once it has failed {@code 10 x failureThreshold} probes <em>and</em>
+ * {@code --worker-startup-timeout-secs} has passed since it was registered. Failed is terminal;
+ * with {@code --remove-unhealthy-workers} a Failed worker is removed (drained). A worker spec's
+ * {@code health} object overrides the settings for that worker.
  *
  * <p>Threading: one platform "ticker" thread decides which probes are due; every probe runs on its
  * own virtual thread, so a slow worker never delays another. At most one probe per worker runs at a
@@ -34,6 +39,10 @@ public final class HealthMonitor implements AutoCloseable {
     private final WorkerRegistry registry;
     private final WorkerClient client;
     private final HealthSettings settings;
+    private final Duration startupTimeout;
+    private final boolean removeFailed;
+    private final boolean dpAware;
+    private final MetadataDiscovery metadata;
     private final Metrics metrics;
     private final Map<String, ProbeState> states = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
@@ -44,9 +53,24 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     public HealthMonitor(WorkerRegistry registry, WorkerClient client, HealthSettings settings, Metrics metrics) {
+        this(registry, client, settings, Duration.ofSeconds(1800), false, false, metrics);
+    }
+
+    /**
+     * @param startupTimeout  how long a Pending worker is re-probed before it may be Failed
+     * @param removeFailed    remove Failed workers ({@code --remove-unhealthy-workers})
+     * @param dpAware         split each worker into one logical worker per data-parallel rank
+     *                        ({@code --dp-aware}), as reported by its {@code dp_size}
+     */
+    public HealthMonitor(WorkerRegistry registry, WorkerClient client, HealthSettings settings,
+                         Duration startupTimeout, boolean removeFailed, boolean dpAware, Metrics metrics) {
+        this.dpAware = dpAware;
+        this.metadata = new MetadataDiscovery(client);
         this.registry = registry;
         this.client = client;
         this.settings = settings;
+        this.startupTimeout = startupTimeout;
+        this.removeFailed = removeFailed;
         this.metrics = metrics;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "drover-health-ticker");
@@ -109,6 +133,7 @@ public final class HealthMonitor implements AutoCloseable {
 
     private void probe(Worker w, ProbeState s) {
         WorkerStatus before = w.status();
+        HealthSettings settings = w.spec().health().apply(this.settings);
         if (before == WorkerStatus.DRAINING || before == WorkerStatus.FAILED) {
             s.nextAtNanos = System.nanoTime() + settings.interval().toNanos();
             return;
@@ -118,7 +143,7 @@ public final class HealthMonitor implements AutoCloseable {
             s.nextAtNanos = Long.MAX_VALUE / 2 + System.nanoTime();
             return;
         }
-        String error = check(w);
+        String error = check(w, settings);
         w.lastProbeNanos(System.nanoTime());
         boolean ok = error == null;
         metrics.healthCheck(w.spec().workerType(), ok);
@@ -134,10 +159,24 @@ public final class HealthMonitor implements AutoCloseable {
         switch (before) {
             case PENDING -> {
                 if (ok || settings.disabled()) {
-                    discover(w);
+                    discover(w, settings);
                     next = WorkerStatus.READY;
+                    if (dpAware && w.dpRank() < 0) {
+                        int dp = MetadataDiscovery.dpSize(w);
+                        if (dp < 1) {
+                            w.lastError("--dp-aware: the worker reported no dp_size in /get_server_info");
+                            next = WorkerStatus.FAILED;
+                        } else {
+                            registry.splitIntoRanks(w, dp).forEach(this::probeNow);
+                            return; // the ranks replace the worker and are probed on their own
+                        }
+                    }
                 } else {
                     w.pendingProbes++;
+                    if (w.pendingProbes >= 10L * settings.failureThreshold()
+                            && System.nanoTime() - w.registeredNanos() >= startupTimeout.toNanos()) {
+                        next = WorkerStatus.FAILED;
+                    }
                 }
             }
             case READY -> {
@@ -148,6 +187,8 @@ public final class HealthMonitor implements AutoCloseable {
             case NOT_READY -> {
                 if (ok && w.consecutiveSuccesses >= settings.successThreshold()) {
                     next = WorkerStatus.READY;
+                } else if (!ok && w.consecutiveFailures >= 3L * settings.failureThreshold()) {
+                    next = WorkerStatus.FAILED;
                 }
             }
             default -> { }
@@ -157,6 +198,10 @@ public final class HealthMonitor implements AutoCloseable {
             WorkerStatus now = next;
             LOG.info(() -> "worker " + w.url() + ": " + before.wireName() + " -> " + now.wireName()
                     + (error == null ? "" : " (" + error + ")"));
+            if (next == WorkerStatus.FAILED && removeFailed) {
+                LOG.info(() -> "worker " + w.url() + " failed: removing it (--remove-unhealthy-workers)");
+                registry.remove(w);
+            }
         }
         long delay;
         if (next == WorkerStatus.PENDING) {
@@ -170,9 +215,9 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     /** One probe: null when healthy, else why not. */
-    private String check(Worker w) {
+    private String check(Worker w, HealthSettings settings) {
         try {
-            WorkerClient.Small r = client.get(w, settings.endpoint());
+            WorkerClient.Small r = client.get(w, settings.endpoint(), settings.timeout());
             return r.status() / 100 == 2 ? null : "health check answered HTTP " + r.status();
         } catch (java.net.SocketTimeoutException e) {
             return "health check timed out after " + settings.timeout().toSeconds() + "s";
@@ -184,39 +229,10 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    /** Learns the models and runtime a worker reports at {@code /v1/models}; best effort. */
-    private void discover(Worker w) {
-        try {
-            WorkerClient.Small r = client.get(w, "/v1/models");
-            if (r.status() != 200) {
-                return;
-            }
-            Map<String, Object> doc = JSON.std.mapFrom(r.body());
-            if (!(doc.get("data") instanceof List<?> data)) {
-                return;
-            }
-            List<String> ids = new ArrayList<>();
-            String ownedBy = null;
-            for (Object o : data) {
-                if (o instanceof Map<?, ?> m && m.get("id") instanceof String id) {
-                    ids.add(id);
-                    if (m.get("owned_by") instanceof String ob) {
-                        ownedBy = ob;
-                    }
-                }
-            }
-            w.discoveredModels(ids);
-            if ("unspecified".equals(w.runtime()) && ownedBy != null) {
-                w.runtime(switch (ownedBy) {
-                    case "sglang", "nvidia" -> "sglang";
-                    case "vllm" -> "vllm";
-                    default -> "unspecified";
-                });
-            }
-            registry.metadataChanged(w);
-        } catch (Exception e) {
-            LOG.fine(() -> "model discovery failed for " + w.url() + ": " + e);
-        }
+    /** Learns what the worker reports about itself; with --dp-aware, splits it into its ranks. */
+    private void discover(Worker w, HealthSettings settings) {
+        metadata.discover(w, settings.timeout());
+        registry.metadataChanged(w);
     }
 
     /** The probe interval in use. */

@@ -26,6 +26,7 @@ public final class LoadMonitor implements AutoCloseable {
     private final WorkerClient client;
     private final Duration interval;
     private final ScheduledExecutorService ticker;
+    private final java.util.Set<String> polling = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public LoadMonitor(WorkerRegistry registry, WorkerClient client, Duration interval) {
         this.registry = registry;
@@ -38,15 +39,25 @@ public final class LoadMonitor implements AutoCloseable {
         });
     }
 
-    /** Starts polling. */
+    /** Starts polling: a worker is polled when it has no report yet or its report is one interval old. */
     public void start() {
-        ticker.scheduleWithFixedDelay(this::pollAll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        long tick = Math.min(1000, interval.toMillis());
+        ticker.scheduleWithFixedDelay(this::pollDue, tick, tick, TimeUnit.MILLISECONDS);
     }
 
-    private void pollAll() {
+    private void pollDue() {
+        long now = System.nanoTime();
         for (Worker w : registry.all()) {
-            if (w.isReady()) {
-                Thread.ofVirtual().name("drover-load-poll").start(() -> poll(w));
+            LoadSnapshot last = w.load();
+            boolean due = last == null || now - last.atNanos() >= interval.toNanos();
+            if (w.isReady() && due && polling.add(w.id())) {
+                Thread.ofVirtual().name("drover-load-poll").start(() -> {
+                    try {
+                        poll(w);
+                    } finally {
+                        polling.remove(w.id());
+                    }
+                });
             }
         }
     }

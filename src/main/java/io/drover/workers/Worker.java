@@ -1,6 +1,7 @@
 package io.drover.workers;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One registered inference worker: its identity and spec (replaced atomically on PUT/PATCH), its
@@ -20,22 +21,58 @@ public final class Worker {
     private volatile String runtime;
     private volatile String lastError;
     private volatile long lastProbeNanos;
+    private final long registeredNanos = System.nanoTime();
     private volatile LoadSnapshot load;
+    private volatile Map<String, Object> metadata = Map.of();
+    private final String baseUrl;
+    private final int dpRank;
 
     // health-probe streaks: touched only by the probe running for this worker
     int consecutiveFailures;
     int consecutiveSuccesses;
     int pendingProbes;
 
+    // circuit breaker: mutated only by the policy thread
+    private final CircuitBreaker breaker = new CircuitBreaker();
+
     // load: written only by the policy thread
     private volatile int inFlight;
     private volatile long processed;
 
     public Worker(String id, WorkerSpec spec) {
+        this(id, spec, spec.url(), -1);
+    }
+
+    /**
+     * A worker, or one data-parallel rank of a worker ({@code --dp-aware}): then its URL is
+     * {@code base@rank} and requests go to {@code baseUrl} with {@code data_parallel_rank} set.
+     */
+    Worker(String id, WorkerSpec spec, String baseUrl, int dpRank) {
         this.id = id;
         this.url = spec.url();
         this.spec = spec;
         this.runtime = spec.runtimeType();
+        this.baseUrl = baseUrl;
+        this.dpRank = dpRank;
+    }
+
+    /** The address requests are sent to (the URL without a {@code @rank} suffix). */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** The data-parallel rank this logical worker stands for, or -1. */
+    public int dpRank() {
+        return dpRank;
+    }
+
+    /** What the worker reported about itself at registration (server info), for listings. */
+    public Map<String, Object> metadata() {
+        return metadata;
+    }
+
+    void metadata(Map<String, Object> m) {
+        this.metadata = Map.copyOf(m);
     }
 
     public String id() {
@@ -110,6 +147,16 @@ public final class Worker {
 
     void lastProbeNanos(long t) {
         this.lastProbeNanos = t;
+    }
+
+    /** The worker's circuit breaker (mutated by the policy thread only). */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /** When this worker was registered ({@link System#nanoTime}). */
+    long registeredNanos() {
+        return registeredNanos;
     }
 
     /** The worker's last load report, or null when none was polled (or polling is off). */

@@ -66,6 +66,15 @@ public final class WorkerClient {
      */
     public UpstreamResponse send(Worker worker, String method, String pathAndQuery, byte[] body,
                                  List<String[]> headers) throws IOException {
+        return send(worker, method, pathAndQuery, body, headers, null);
+    }
+
+    /**
+     * As {@link #send(Worker, String, String, byte[], List)}, waiting at most {@code headTimeout}
+     * for the response head (null = the read timeout).
+     */
+    public UpstreamResponse send(Worker worker, String method, String pathAndQuery, byte[] body,
+                                 List<String[]> headers, Duration headTimeout) throws IOException {
         String key = keyFor(worker);
         List<String[]> out = headers;
         if (key != null) {
@@ -77,23 +86,29 @@ public final class WorkerClient {
             }
             out.add(new String[] {"authorization", "Bearer " + key});
         }
-        return proxy.send(worker.url(), method.toUpperCase(Locale.ROOT), pathAndQuery, out, body);
+        return proxy.send(worker.baseUrl(), method.toUpperCase(Locale.ROOT), pathAndQuery, out, body, headTimeout);
     }
 
     /** A small GET whose whole body is read (health probes, metadata, fan-out). */
     public Small get(Worker worker, String path) throws IOException {
-        return small(worker, "GET", path, null);
+        return small(worker, "GET", path, null, null);
+    }
+
+    /** A small GET whose response head must arrive within {@code timeout} (a per-worker probe timeout). */
+    public Small get(Worker worker, String path, Duration timeout) throws IOException {
+        return small(worker, "GET", path, null, timeout);
     }
 
     /** A small POST whose whole body is read (fan-out such as /flush_cache). */
     public Small post(Worker worker, String path, byte[] body) throws IOException {
-        return small(worker, "POST", path, body);
+        return small(worker, "POST", path, body, null);
     }
 
-    private Small small(Worker worker, String method, String path, byte[] body) throws IOException {
+    private Small small(Worker worker, String method, String path, byte[] body, Duration timeout)
+            throws IOException {
         String key = keyFor(worker);
         List<String[]> headers = key == null ? List.of() : List.<String[]>of(new String[] {"authorization", "Bearer " + key});
-        UpstreamResponse r = control.send(worker.url(), method, path, headers, body);
+        UpstreamResponse r = control.send(worker.baseUrl(), method, path, headers, body, timeout);
         try (InputStream in = r.body()) {
             return new Small(r.status(), in.readAllBytes(), r.contentType());
         } finally {

@@ -1,5 +1,6 @@
 package io.drover.workers;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,14 +15,27 @@ import java.util.function.Consumer;
  * The set of registered workers, indexed by id and URL. Mutations (register, update, remove, status
  * changes) are rare and serialised by a lock; each one publishes an immutable snapshot to the
  * listeners (the routing engine), on the mutating thread. Reads of {@link #all()} are lock-free.
+ * A removed worker stays listed as Draining for its drain settle time (no new traffic, requests in
+ * flight finish; its URL may be registered again meanwhile), then a virtual thread drops it.
  */
 public final class WorkerRegistry {
+    private final Duration drainSettle;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Worker> byId = new LinkedHashMap<>();
     private final Map<String, Worker> byUrl = new LinkedHashMap<>();
     private final List<Consumer<List<Worker>>> listeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Worker>> removalListeners = new CopyOnWriteArrayList<>();
     private volatile List<Worker> snapshot = List.of();
+
+    /** A registry whose removed workers are dropped at once. */
+    public WorkerRegistry() {
+        this(Duration.ZERO);
+    }
+
+    /** A registry whose removed workers stay Draining for {@code drainSettle} (a spec may override it). */
+    public WorkerRegistry(Duration drainSettle) {
+        this.drainSettle = drainSettle;
+    }
 
     /** Thrown when a worker with the same URL is already registered. */
     public static final class DuplicateWorkerException extends RuntimeException {
@@ -66,11 +80,14 @@ public final class WorkerRegistry {
         }
     }
 
-    /** Finds a worker by id, or by URL (as given, or normalised). */
+    /** Finds a worker that is not being removed by id, or by URL (as given, or normalised). */
     public Optional<Worker> find(String idOrUrl) {
         List<Worker> s = snapshot;
         String u = io.drover.config.WorkerUrls.normalize(idOrUrl);
         for (Worker w : s) {
+            if (w.status() == WorkerStatus.DRAINING) {
+                continue;
+            }
             if (w.id().equals(idOrUrl) || w.url().equals(idOrUrl) || w.url().equals(u)) {
                 return Optional.of(w);
             }
@@ -78,18 +95,85 @@ public final class WorkerRegistry {
         return Optional.empty();
     }
 
-    /** Removes a worker; in-flight requests to it finish. Returns false if it was not registered. */
+    /**
+     * Removes a worker: Draining at once (no new traffic; in-flight requests finish), dropped after
+     * its settle time. Returns false if it was not registered or is already draining.
+     */
     public boolean remove(Worker w) {
+        Duration settle = w.spec().health().drainSettle(drainSettle);
         lock.lock();
         try {
-            if (byId.remove(w.id()) == null) {
+            if (!byId.containsKey(w.id()) || w.status() == WorkerStatus.DRAINING) {
                 return false;
             }
-            byUrl.remove(w.url());
+            if (byUrl.get(w.url()) == w) {
+                byUrl.remove(w.url());
+            }
             w.status(WorkerStatus.DRAINING);
+            if (settle.isZero()) {
+                byId.remove(w.id());
+            }
             publish();
-            removalListeners.forEach(l -> l.accept(w));
-            return true;
+            if (settle.isZero()) {
+                removalListeners.forEach(l -> l.accept(w));
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!settle.isZero()) {
+            Thread.ofVirtual().name("drover-drain").start(() -> {
+                try {
+                    Thread.sleep(settle);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                drop(w);
+            });
+        }
+        return true;
+    }
+
+    private void drop(Worker w) {
+        lock.lock();
+        try {
+            if (byId.get(w.id()) == w) {
+                byId.remove(w.id());
+                publish();
+                removalListeners.forEach(l -> l.accept(w));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Replaces a worker by one logical worker per data-parallel rank, {@code url@0 .. url@n-1}, which
+     * share its address and what it reported about itself ({@code --dp-aware}). Returns the ranks,
+     * each Pending, for the caller to probe.
+     */
+    public List<Worker> splitIntoRanks(Worker base, int dpSize) {
+        lock.lock();
+        try {
+            if (byId.remove(base.id()) == null) {
+                return List.of();
+            }
+            byUrl.remove(base.url());
+            List<Worker> ranks = new ArrayList<>(dpSize);
+            for (int r = 0; r < dpSize; r++) {
+                WorkerSpec s = base.spec();
+                WorkerSpec rankSpec = new WorkerSpec(s.url() + "@" + r, s.models(), s.apiKey(), s.labels(),
+                        s.priority(), s.cost(), s.workerType(), s.runtimeType(), s.health());
+                Worker w = new Worker(UUID.randomUUID().toString(), rankSpec, base.url(), r);
+                w.discoveredModels(base.models());
+                w.runtime(base.runtime());
+                w.metadata(base.metadata());
+                byId.put(w.id(), w);
+                byUrl.put(w.url(), w);
+                ranks.add(w);
+            }
+            publish();
+            removalListeners.forEach(l -> l.accept(base));
+            return ranks;
         } finally {
             lock.unlock();
         }
@@ -110,7 +194,7 @@ public final class WorkerRegistry {
     void changed(Worker w, WorkerStatus status) {
         lock.lock();
         try {
-            if (!byId.containsKey(w.id())) {
+            if (!byId.containsKey(w.id()) || w.status() == WorkerStatus.DRAINING) {
                 return; // removed meanwhile
             }
             w.status(status);

@@ -89,8 +89,8 @@ class LaunchCommandTest {
     void unimplementedSmgFlagsAreNamed() {
         assertEquals("--pd-disaggregation", SmgFlags.firstUnimplemented(new String[] {"--port", "1",
             "--pd-disaggregation"}));
-        assertEquals("--dp-aware", SmgFlags.firstUnimplemented(new String[] {"--dp-aware"}));
-        assertEquals("--service-discovery", SmgFlags.firstUnimplemented(new String[] {"--service-discovery=true"}));
+        assertEquals("--prefill", SmgFlags.firstUnimplemented(new String[] {"--prefill", "http://p:1"}));
+        assertEquals("--enable-mesh", SmgFlags.firstUnimplemented(new String[] {"--enable-mesh=true"}));
         assertNull(SmgFlags.firstUnimplemented(new String[] {"--cache-threshold=0.5", "--max-tree-size", "1"}));
         assertNull(SmgFlags.firstUnimplemented(new String[] {"--port", "1", "--policy", "random"}));
     }

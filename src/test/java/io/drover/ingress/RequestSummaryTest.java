@@ -43,4 +43,37 @@ class RequestSummaryTest {
         var e = assertThrows(RequestSummary.Malformed.class, () -> parse("{\"model\":[\"a\"]}"));
         assertEquals("model", e.param());
     }
+
+    @Test
+    void routingTextIsTheWholeConversationInOrder() throws Exception {
+        String body = "{\"model\":\"m\",\"messages\":[{\"content\":\"be brief\",\"role\":\"system\"},"
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"look at \"},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"http://x\"}},{\"type\":\"text\",\"text\":\"this\"}]},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"1\"}]},"
+                + "{\"role\":\"user\",\"content\":\"thanks\"}]}";
+        RequestSummary s = RequestSummary.parse(body.getBytes(StandardCharsets.UTF_8), true);
+        assertEquals("system: be brief\nuser: look at this\nassistant: \nuser: thanks\n", s.text());
+        assertNull(RequestSummary.parse(body.getBytes(StandardCharsets.UTF_8), false).text(), "only when asked");
+    }
+
+    @Test
+    void aLaterTurnExtendsTheEarlierTurnsText() throws Exception {
+        String t1 = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        String t2 = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"hello\"},"
+                + "{\"role\":\"user\",\"content\":\"more\"}]}";
+        String a = RequestSummary.parse(t1.getBytes(StandardCharsets.UTF_8), true).text();
+        String b = RequestSummary.parse(t2.getBytes(StandardCharsets.UTF_8), true).text();
+        assertTrue(b.startsWith(a), a + " / " + b);
+    }
+
+    @Test
+    void promptsTextsAndTokenIds() throws Exception {
+        assertEquals("once upon", RequestSummary.parse("{\"prompt\":\"once upon\"}".getBytes(), true).text());
+        assertEquals("first", RequestSummary.parse("{\"prompt\":[\"first\",\"second\"]}".getBytes(), true).text());
+        assertEquals("gen", RequestSummary.parse("{\"text\":\"gen\",\"sampling_params\":{}}".getBytes(), true).text());
+        RequestSummary ids = RequestSummary.parse("{\"input_ids\":[1,2,3,4]}".getBytes(), true);
+        assertNull(ids.text());
+        assertEquals(4, ids.tokens().length);
+        assertEquals(3, RequestSummary.parse("{\"prompt\":[5,6,7]}".getBytes(), true).tokens().length);
+    }
 }

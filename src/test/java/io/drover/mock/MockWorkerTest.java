@@ -162,6 +162,9 @@ class MockWorkerTest {
         assertTrue(metrics.contains("sglang:num_queue_reqs"));
         assertTrue(metrics.contains("sglang:token_usage"));
         assertEquals(200, pending.get().statusCode());
+        // the worker lowers its count just after the last byte went out: give it a moment
+        long settle = System.nanoTime() + 2_000_000_000L;
+        while (w.activeRequests() != 0 && System.nanoTime() < settle) Thread.sleep(5);
         assertEquals(0, w.activeRequests());
     }
 

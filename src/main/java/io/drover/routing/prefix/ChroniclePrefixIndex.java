@@ -151,14 +151,15 @@ public final class ChroniclePrefixIndex implements PrefixIndex {
     }
 
     @Override
-    public void insert(long modelKey, long[] hashes, int n, long worker) {
+    public void insert(long modelKey, long[] hashes, int n, long worker, int matched) {
         if (n == 0) {
             return;
         }
         if (local.size() >= LOCAL_CACHE_LIMIT) {
             local.clear();
         }
-        for (int i = 0; i < n; i++) {
+        // blocks already indexed need no local entry, except the deepest one, whose owner may change
+        for (int i = Math.max(0, Math.min(matched, n) - 1); i < n; i++) {
             local.put(hashes[i], worker);
         }
         long[] copy = java.util.Arrays.copyOf(hashes, n);
@@ -242,6 +243,11 @@ public final class ChroniclePrefixIndex implements PrefixIndex {
     }
 
     private void apply(Insert ins, byte[] buf) {
+        // a chain is touched as a whole: if its deepest block is fresh for this worker, so is the rest
+        long deepest = ins.hashes()[ins.n() - 1];
+        if (map.getUsing(deepest, buf) != null && !touch(buf, ins.worker(), ins.now())) {
+            return;
+        }
         for (int i = 0; i < ins.n(); i++) {
             long key = ins.hashes()[i];
             if (map.getUsing(key, buf) == null) {

@@ -62,8 +62,13 @@ public interface PrefixIndex extends AutoCloseable {
      */
     int longestMatch(long[] hashes, int n, Owners owners);
 
-    /** Records that {@code worker} now holds the prefix {@code hashes[0..n)} of model {@code modelKey}. */
-    void insert(long modelKey, long[] hashes, int n, long worker);
+    /**
+     * Records that {@code worker} now holds the prefix {@code hashes[0..n)} of model {@code modelKey}.
+     *
+     * @param matched  how many leading blocks {@link #longestMatch} just found indexed (0 if unknown):
+     *                 the policy thread's own bookkeeping then skips them
+     */
+    void insert(long modelKey, long[] hashes, int n, long worker, int matched);
 
     /** Forgets every prefix held by {@code worker} (it was removed from the fleet). */
     void removeWorker(long worker);

@@ -37,13 +37,24 @@ public final class Http1Client implements AutoCloseable {
      */
     public UpstreamResponse send(String baseUrl, String method, String pathAndQuery, List<String[]> headers,
                                  byte[] body) throws IOException {
+        return send(baseUrl, method, pathAndQuery, headers, body, null);
+    }
+
+    /**
+     * As {@link #send(String, String, String, List, byte[])}, waiting at most {@code headTimeout}
+     * for the response head (null = the read timeout); a {@link java.net.SocketTimeoutException}
+     * says it did not come.
+     */
+    public UpstreamResponse send(String baseUrl, String method, String pathAndQuery, List<String[]> headers,
+                                 byte[] body, Duration headTimeout) throws IOException {
         Target t = targets.computeIfAbsent(baseUrl, Http1Client::target);
         String path = t.basePath() + pathAndQuery;
+        int headMillis = headTimeout == null ? 0 : (int) Math.max(1, Math.min(Integer.MAX_VALUE, headTimeout.toMillis()));
         UpstreamConnection c = pool.borrow(t.uri(), t.hostHeader());
         try {
-            return c.exchange(method, path, headers, body);
+            return c.exchange(method, path, headers, body, headMillis);
         } catch (UpstreamConnection.StaleConnectionException stale) {
-            return pool.open(t.uri(), t.hostHeader()).exchange(method, path, headers, body);
+            return pool.open(t.uri(), t.hostHeader()).exchange(method, path, headers, body, headMillis);
         }
     }
 

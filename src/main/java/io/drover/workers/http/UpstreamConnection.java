@@ -76,6 +76,32 @@ final class UpstreamConnection {
      */
     Http1Response exchange(String method, String pathAndQuery, List<String[]> headers, byte[] body)
             throws IOException {
+        return exchange(method, pathAndQuery, headers, body, 0);
+    }
+
+    /**
+     * Sends one request and reads the response head, waiting at most {@code headTimeoutMillis}
+     * for each read of it (0 = the pool's read timeout); the body is then read under the pool's
+     * read timeout.
+     */
+    Http1Response exchange(String method, String pathAndQuery, List<String[]> headers, byte[] body,
+                           int headTimeoutMillis) throws IOException {
+        if (headTimeoutMillis <= 0) {
+            return exchangeHead(method, pathAndQuery, headers, body);
+        }
+        int normal = socket.getSoTimeout();
+        socket.setSoTimeout(headTimeoutMillis);
+        try {
+            return exchangeHead(method, pathAndQuery, headers, body);
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(normal);
+            }
+        }
+    }
+
+    private Http1Response exchangeHead(String method, String pathAndQuery, List<String[]> headers, byte[] body)
+            throws IOException {
         byte[] head = requestHead(method, pathAndQuery, headers, body);
         boolean wasReused = reused;
         reused = false;

@@ -35,7 +35,7 @@ class ChroniclePrefixIndexTest {
 
     private static void insert(PrefixIndex idx, BlockHashes h, String model, String text, long worker) {
         int n = h.ofText(model, text, CPB);
-        idx.insert(BlockHashes.key(model), h.hashes(), n, worker);
+        idx.insert(BlockHashes.key(model), h.hashes(), n, worker, 0);
     }
 
     @Test

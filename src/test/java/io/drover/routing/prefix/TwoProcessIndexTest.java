@@ -23,7 +23,7 @@ class TwoProcessIndexTest {
         try (ChroniclePrefixIndex idx = ChroniclePrefixIndex.open(file, 1 << 14, 1 << 14, Duration.ofHours(1))) {
             BlockHashes h = new BlockHashes();
             int n = h.ofText("m", TEXT_B, 64);
-            idx.insert(BlockHashes.key("m"), h.hashes(), n, 2);
+            idx.insert(BlockHashes.key("m"), h.hashes(), n, 2, 0);
             idx.flush();
             System.out.println("INSERTED");
             long end = System.currentTimeMillis() + 20_000;
@@ -67,7 +67,7 @@ class TwoProcessIndexTest {
             assertEquals(nb, idx.longestMatch(h.hashes(), nb, o), "this process sees the child's insert");
             assertEquals(2, o.worker(0));
             int na = h.ofText("m", TEXT_A, 64);
-            idx.insert(BlockHashes.key("m"), h.hashes(), na, 1);
+            idx.insert(BlockHashes.key("m"), h.hashes(), na, 1, 0);
             idx.flush();
             String report = null;
             while ((line = out.readLine()) != null) {
