@@ -1,5 +1,6 @@
 package io.drover.bench.jmh;
 
+import io.drover.egress.Deadlines;
 import io.drover.egress.ResponseRelay;
 import io.drover.egress.StreamWatchdog;
 import io.drover.egress.UpstreamResponse;
@@ -111,6 +112,6 @@ public class SseRelayBench {
     @Benchmark
     @OperationsPerInvocation(EVENTS)
     public ResponseRelay.End relayStream() {
-        return relay.relay(upstream(), res, System.nanoTime() + TimeUnit.MINUTES.toNanos(1), t -> { });
+        return relay.relay(upstream(), res, Deadlines.total(System.nanoTime() + TimeUnit.MINUTES.toNanos(1)), t -> { });
     }
 }
