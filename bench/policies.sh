@@ -5,7 +5,7 @@
 #                                      least_load prefix_hash consistent_hashing manual bucket oracle
 # A policy Drover refuses (exit at startup) is skipped with a message.
 # Env: WORKLOAD (mooncake|gsp, default mooncake), WORKERS (8), REQUESTS (1200: the first 411 s of the trace), TIME_SCALE (12), MAX_OUTPUT (64),
-#      PREFILL_TPS (96000: at TIME_SCALE 12 the fleet can prefill about 1.4x the offered uncached tokens),
+#      PREFILL_TPS (96000: at TIME_SCALE 12 the fleet can prefill about 1.6x the offered uncached tokens),
 #      DURATION (60 s cap per policy), BASE_PORT (19300), STREAM (1);
 #      gsp: RATE (16 req/s), GSP_GROUPS (16), GSP_PROMPTS (16), GSP_SYSTEM (2048 tokens), GSP_QUESTION (128), OUTPUT_LEN (64).
 # Writes target/policies-WORKLOAD/POLICY.json, POLICY.hlog, report.html and prints a markdown table.
