@@ -124,7 +124,11 @@ public final class Gateway implements AutoCloseable {
                 .toList());
         var inference = new InferenceRoutes(config, engine, client, new ResponseRelay(watchdog), metrics,
                 resilienceMetrics, state);
-        var info = new InfoRoutes(registry, engine, client, config.modelAliases());
+        var info = new InfoRoutes(registry, engine, client, config.modelAliases(), w -> {
+            if (index != null) {
+                index.removeWorker(BlockHashes.key(w.url()));
+            }
+        });
         var healthRoutes = new HealthRoutes(registry, state);
         var api = new HttpApi(inference, info, healthRoutes, workerRoutes, metrics, config.corsAllowedOrigins(),
                 new io.drover.ingress.RequestIds(config.requestIdHeaders()));

@@ -32,8 +32,19 @@ public final class InfoRoutes {
     private final RoutingEngine engine;
     private final WorkerClient client;
     private final Map<String, String> aliases;
+    private final java.util.function.Consumer<Worker> flushed;
 
     public InfoRoutes(WorkerRegistry registry, RoutingEngine engine, WorkerClient client, Map<String, String> aliases) {
+        this(registry, engine, client, aliases, w -> { });
+    }
+
+    /**
+     * @param flushed  told of each worker whose cache was flushed (the prefix index forgets what it
+     *                 recorded for that worker: the worker no longer holds it)
+     */
+    public InfoRoutes(WorkerRegistry registry, RoutingEngine engine, WorkerClient client, Map<String, String> aliases,
+                      java.util.function.Consumer<Worker> flushed) {
+        this.flushed = flushed;
         this.registry = registry;
         this.engine = engine;
         this.client = client;
@@ -119,6 +130,9 @@ public final class InfoRoutes {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("worker", r.worker.url());
             e.put("success", r.ok());
+            if (r.ok()) {
+                flushed.accept(r.worker);
+            }
             if (r.status > 0) {
                 e.put("status_code", r.status);
             }

@@ -9,14 +9,16 @@ import java.util.IdentityHashMap;
  * SMG's {@code least_load}: the worker with the lowest estimated wait,
  * {@code (queued_tokens + inflight_tokens) / throughput + w * k / (1 - k)}, where queued tokens and
  * KV usage {@code k} come from the worker's last load report, throughput is its generation
- * throughput (else {@code --least-load-default-throughput}), and in-flight tokens are the requests
- * this gateway dispatched since that report times {@code --least-load-mean-prefill-tokens}. A
+ * throughput (else {@code --least-load-default-throughput}), and in-flight tokens are the prompt
+ * tokens this gateway dispatched since that report: the request's own size when it is known (token
+ * ids, or four characters per token of its routing text), else {@code --least-load-mean-prefill-tokens}
+ * (SMG's estimate, which herds long prompts onto one worker between two reports). A
  * worker without a report while others have one is scored on its in-flight count; with no reports
  * at all it is join-the-shortest-queue on in-flight counts. Policy thread only.
  */
 final class LeastLoadPolicy implements Policy {
     private final RoutingSettings s;
-    private final IdentityHashMap<Worker, long[]> sinceReport = new IdentityHashMap<>(); // {reportAt, dispatched}
+    private final IdentityHashMap<Worker, long[]> sinceReport = new IdentityHashMap<>(); // {reportAt, tokens}
 
     LeastLoadPolicy(RoutingSettings settings) {
         this.s = settings;
@@ -25,6 +27,11 @@ final class LeastLoadPolicy implements Policy {
     @Override
     public String name() {
         return "least_load";
+    }
+
+    @Override
+    public boolean needsText() {
+        return true;
     }
 
     @Override
@@ -47,7 +54,7 @@ final class LeastLoadPolicy implements Policy {
                 }
             }
         }
-        dispatched(c[best]);
+        dispatched(c[best], promptTokens(r));
         return best;
     }
 
@@ -57,13 +64,21 @@ final class LeastLoadPolicy implements Policy {
             return (double) w.inFlight() * s.meanPrefillTokens() / s.defaultThroughput();
         }
         long[] since = sinceReport.get(w);
-        long inflightTokens = since != null && since[0] == l.atNanos() ? since[1] * s.meanPrefillTokens() : 0;
+        long inflightTokens = since != null && since[0] == l.atNanos() ? since[1] : 0;
         double throughput = l.genThroughput() > 0 ? l.genThroughput() : s.defaultThroughput();
         double k = Math.min(l.tokenUsage(), 0.999);
         return (l.waitingTokens() + inflightTokens) / throughput + s.kvPressureWeight() * k / (1 - k);
     }
 
-    private void dispatched(Worker w) {
+    /** The request's prompt size in tokens when known, else the configured mean. */
+    private long promptTokens(RouteRequest r) {
+        if (r.tokens() != null) {
+            return r.tokens().length;
+        }
+        return r.text() != null ? Math.max(1, r.text().length() / 4) : s.meanPrefillTokens();
+    }
+
+    private void dispatched(Worker w, long tokens) {
         LoadSnapshot l = w.load();
         if (l == null) {
             return;
@@ -73,7 +88,7 @@ final class LeastLoadPolicy implements Policy {
             since[0] = l.atNanos(); // a fresh report counts what was dispatched before it
             since[1] = 0;
         }
-        since[1]++;
+        since[1] += tokens;
     }
 
     @Override

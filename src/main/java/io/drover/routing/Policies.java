@@ -45,7 +45,7 @@ public final class Policies {
             @Override
             public boolean needsText() {
                 return switch (name) {
-                    case "cache_aware", "prefix_hash", "bucket" -> true;
+                    case "cache_aware", "prefix_hash", "bucket", "least_load" -> true;
                     default -> false;
                 };
             }

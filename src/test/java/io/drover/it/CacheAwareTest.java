@@ -92,4 +92,21 @@ class CacheAwareTest {
                     .allMatch(w -> w.load() != null)), "every Ready worker has a load report");
         }
     }
+
+    @Test
+    void flushingTheCachesMakesTheIndexForgetItsOwners() throws Exception {
+        try (Harness h = Harness.start(MockWorkerOptions.builder().httpBasePort(0).httpCount(3).build(),
+                c -> c.withPolicy("cache_aware"))) {
+            String first = h.post("/v1/chat/completions", conversation(1, 0)).headers().firstValue("x-mock-worker")
+                    .orElseThrow();
+            assertEquals(first, h.post("/v1/chat/completions", conversation(1, 1)).headers()
+                    .firstValue("x-mock-worker").orElseThrow(), "affinity before the flush");
+            assertEquals(200, h.send("POST", "/flush_cache", null).statusCode());
+            Thread.sleep(300); // the index writer applies the removal
+            String after = h.post("/v1/chat/completions", conversation(1, 2)).headers().firstValue("x-mock-worker")
+                    .orElseThrow();
+            assertTrue(!after.equals(first), "a flushed worker no longer owns the prefix: the least-loaded worker"
+                    + " (fewest processed) takes it");
+        }
+    }
 }

@@ -135,4 +135,20 @@ class MorePoliciesTest {
         }
         assertEquals(shortOne, p.select(c, new RouteRequest("m", null, "x".repeat(3000))));
     }
+
+    @Test
+    void leastLoadCountsTheSizeOfWhatItDispatchedSinceTheLastReport() {
+        Worker[] c = workers(2);
+        long at = System.nanoTime();
+        for (Worker w : c) {
+            io.drover.workers.TestWorkers.report(w, new io.drover.workers.LoadSnapshot(0, 0, 0.1, 0, 1000, at));
+        }
+        LeastLoadPolicy p = new LeastLoadPolicy(RoutingSettings.defaults());
+        String longPrompt = "x".repeat(4 * 14_000);
+        int first = p.select(c, new RouteRequest("m", null, longPrompt));
+        for (int i = 0; i < 3; i++) {
+            assertNotEquals(first, p.select(c, new RouteRequest("m", null, "a short question")),
+                    "a 14k-token prompt weighs more than three short ones (SMG's guess: 1,024 tokens each)");
+        }
+    }
 }

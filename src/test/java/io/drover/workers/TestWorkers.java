@@ -17,4 +17,9 @@ public final class TestWorkers {
         w.status(s);
         return w;
     }
+
+    /** Sets a worker's load report. */
+    public static void report(Worker w, LoadSnapshot s) {
+        w.load(s);
+    }
 }
