@@ -25,7 +25,7 @@ record WorkloadOptions(URI url, String path, String workload, boolean closed, do
               --path P --model M             (defaults /v1/chat/completions, mock-model)
               --output-len N                 chat/gsp output tokens (default 64; chat 8)
               --gsp-groups G --gsp-prompts P --gsp-system-len S --gsp-question-len Q   (defaults 16, 16, 1024, 64)
-              --trace FILE --time-scale X --max-output N   mooncake (defaults /work/shared/data/mooncake/conversation_trace.jsonl, 1, 0=no cap)
+              --trace FILE --time-scale X --max-output N   mooncake (defaults ../shared/data/mooncake/conversation_trace.jsonl from the repo root, 1, 0=no cap)
               --worker-urls U1,U2,...        workers: per-worker stats, load sampling, oracle targets
               --oracle [--oracle-slack K]    route in the load generator by the longest cached prefix (default slack 4)
               --kv-tokens N --block-size B   oracle's cache model (defaults 524288, 16)
@@ -40,7 +40,7 @@ record WorkloadOptions(URI url, String path, String workload, boolean closed, do
         int concurrency = 16, maxInflight = 4096, outputLen = -1, groups = 16, prompts = 16, sysLen = 1024, qLen = 64;
         int maxOutput = 0, slack = 4, blockSize = 16, sampleMs = 500, timeout = 120_000;
         long maxRequests = Long.MAX_VALUE, kvTokens = 524_288, seed = 1;
-        Path trace = Path.of("/work/shared/data/mooncake/conversation_trace.jsonl"), jsonOut = null, hlog = null, html = null;
+        Path trace = Path.of("..", "shared", "data", "mooncake", "conversation_trace.jsonl"), jsonOut = null, hlog = null, html = null;
         boolean rateGiven = false;
         List<URI> workers = new ArrayList<>();
         for (int i = 0; i < a.length; i++) {

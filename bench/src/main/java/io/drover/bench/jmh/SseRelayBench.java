@@ -84,7 +84,7 @@ public class SseRelayBench {
 
             @Override
             public int read() {
-                throw new UnsupportedOperationException();
+                throw new UnsupportedOperationException("the benchmark's stand-in response has no such call");
             }
 
             @Override
