@@ -164,11 +164,14 @@ public final class Gateway implements AutoCloseable {
         if (loads != null) {
             loads.start();
         }
+        workerRoutes.ownPort(server.port());
         for (String url : config.workerUrls()) {
             try {
                 workerRoutes.register(WorkerSpec.of(url));
             } catch (WorkerRegistry.DuplicateWorkerException e) {
                 LOG.warning("--worker-urls lists " + url + " twice");
+            } catch (IllegalArgumentException e) {
+                LOG.severe("--worker-urls: " + e.getMessage() + "; not registered");
             }
         }
         if (config.resilience().discovery().enabled()) {

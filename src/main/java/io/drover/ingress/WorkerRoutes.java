@@ -35,6 +35,7 @@ public final class WorkerRoutes {
             Set.of("sglang", "vllm", "trtllm", "mlx", "tokenspeed", "external", "unspecified");
 
     private final WorkerRegistry registry;
+    private volatile int ownPort;
     private final HealthMonitor health;
 
     public WorkerRoutes(WorkerRegistry registry, HealthMonitor health) {
@@ -44,9 +45,40 @@ public final class WorkerRoutes {
 
     /** Registers a worker from a spec; throws {@link IllegalArgumentException} for a bad one. */
     public Worker register(WorkerSpec spec) {
+        if (pointsAtSelf(spec.url())) {
+            throw new IllegalArgumentException("worker url " + spec.url()
+                    + " is this gateway's own address: requests would loop");
+        }
         Worker w = registry.register(spec);
         health.probeNow(w);
         return w;
+    }
+
+    /**
+     * Tells the routes the gateway's own port, so that a worker URL pointing back at it is refused.
+     * Called once on the main thread after the server has started.
+     */
+    public void ownPort(int port) {
+        this.ownPort = port;
+    }
+
+    /** True when {@code url} names this gateway: its port on a loopback, wildcard or local address. */
+    private boolean pointsAtSelf(String url) {
+        int own = ownPort;
+        if (own <= 0) {
+            return false;
+        }
+        try {
+            java.net.URI u = java.net.URI.create(url.contains("@") ? url.substring(0, url.lastIndexOf('@')) : url);
+            int port = u.getPort() > 0 ? u.getPort() : 80;
+            if (port != own || u.getHost() == null) {
+                return false; // only a same-port URL is worth a name lookup
+            }
+            java.net.InetAddress a = java.net.InetAddress.getByName(u.getHost());
+            return a.isLoopbackAddress() || a.isAnyLocalAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** {@code POST /workers}. */
@@ -67,6 +99,8 @@ public final class WorkerRoutes {
             accepted(res, w, "worker registration accepted; it takes traffic once its health check passes");
         } catch (WorkerRegistry.DuplicateWorkerException e) {
             ApiErrors.send(res, 409, "invalid_request_error", "worker_already_exists", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            ApiErrors.badRequest(res, "invalid_worker_spec", e.getMessage());
         }
     }
 
@@ -177,6 +211,8 @@ public final class WorkerRoutes {
                     "message", "Successfully added worker: " + w.url()));
         } catch (WorkerRegistry.DuplicateWorkerException e) {
             ApiErrors.send(res, 409, "invalid_request_error", "worker_already_exists", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            ApiErrors.badRequest(res, "invalid_worker_url", e.getMessage());
         }
     }
 

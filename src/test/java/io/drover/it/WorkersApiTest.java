@@ -105,6 +105,10 @@ class WorkersApiTest {
             assertEquals(400, h.post("/workers", "{\"url\":\"http://a:1\",\"models\":[1]}").statusCode());
             assertEquals(400, h.post("/workers", "{\"url\":\"grpc://a:1\"}").statusCode());
             assertEquals(400, h.post("/workers", "not json").statusCode());
+            HttpResponse<String> self = h.post("/workers", "{\"url\":\"http://127.0.0.1:" + h.gateway.port() + "\"}");
+            assertEquals(400, self.statusCode(), "the gateway's own address would loop");
+            assertTrue(self.body().contains("loop"), self.body());
+            assertEquals(400, h.send("POST", "/add_worker?url=http://localhost:" + h.gateway.port(), null).statusCode());
             HttpResponse<String> dup = h.post("/workers", "{\"url\":\"" + h.fleet.urls().get(0) + "\"}");
             assertEquals(409, dup.statusCode());
             assertEquals("worker_already_exists", dup.headers().firstValue("X-SMG-Error-Code").orElse(null));
