@@ -17,7 +17,6 @@ import io.drover.observability.ResilienceMetrics;
 import io.drover.routing.Policies;
 import io.drover.routing.prefix.BlockHashes;
 import io.drover.routing.prefix.ChroniclePrefixIndex;
-import io.drover.routing.prefix.PrefixIndex;
 import io.drover.workers.LoadMonitor;
 import io.drover.routing.RoutingEngine;
 import io.drover.workers.HealthMonitor;
@@ -29,7 +28,6 @@ import io.drover.workers.WorkerSpec;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -51,7 +49,7 @@ public final class Gateway implements AutoCloseable {
     private final Metrics metrics;
     private final ResilienceMetrics resilienceMetrics;
     private final WorkerRoutes workerRoutes;
-    private final PrefixIndex index;
+    private final ChroniclePrefixIndex index;
     private final LoadMonitor loads;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private WebServer server;
@@ -86,7 +84,7 @@ public final class Gateway implements AutoCloseable {
         this.workerRoutes = new WorkerRoutes(registry, health);
     }
 
-    private static PrefixIndex openIndex(RoutingSettings r) {
+    private static ChroniclePrefixIndex openIndex(RoutingSettings r) {
         try {
             long perModel = r.maxBlocksPerModel();
             return ChroniclePrefixIndex.open(r.prefixIndexPath(), perModel + perModel / 4, perModel, r.evictionInterval());
@@ -113,6 +111,7 @@ public final class Gateway implements AutoCloseable {
         registry.addListener(engine::workersChanged);
         if (index != null) {
             registry.addRemovalListener(w -> index.removeWorker(BlockHashes.key(w.url())));
+            metrics.bindPrefixIndex(index::size, index::evictedBlocks, index::droppedInserts);
         }
         metrics.bindWorkers(() -> registry.all().stream()
                 .map(w -> new Metrics.WorkerSample(w.url(), w.spec().workerType(), w.models(), w.inFlight(),
@@ -270,10 +269,5 @@ public final class Gateway implements AutoCloseable {
         if (index != null) {
             index.close();
         }
-    }
-
-    /** Worker URLs as configured (for the start-up banner). */
-    public List<String> configuredWorkers() {
-        return config.workerUrls();
     }
 }

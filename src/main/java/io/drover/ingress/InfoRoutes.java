@@ -13,10 +13,8 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -233,12 +231,5 @@ public final class InfoRoutes {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    /** Distinct model ids across workers (for tests and logs). */
-    public Set<String> modelIds() {
-        Set<String> s = new LinkedHashSet<>();
-        registry.all().forEach(w -> s.addAll(w.models()));
-        return s;
     }
 }

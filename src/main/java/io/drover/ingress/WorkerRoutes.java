@@ -126,15 +126,12 @@ public final class WorkerRoutes {
 
     /** {@code PUT /workers/{id}}: replaces the spec and re-runs registration (the URL cannot change). */
     public void replace(ServerRequest req, ServerResponse res) {
-        Optional<Worker> found = find(req, res);
-        if (found.isEmpty()) {
+        Target t = target(req, res);
+        if (t == null) {
             return;
         }
-        Worker w = found.get();
-        Map<String, Object> body = jsonBody(req, res);
-        if (body == null) {
-            return;
-        }
+        Worker w = t.worker();
+        Map<String, Object> body = t.body();
         try {
             WorkerSpec spec = spec(body, w.url());
             registry.update(w, spec);
@@ -147,15 +144,12 @@ public final class WorkerRoutes {
 
     /** {@code PATCH /workers/{id}}: priority, cost, labels, api_key. */
     public void patch(ServerRequest req, ServerResponse res) {
-        Optional<Worker> found = find(req, res);
-        if (found.isEmpty()) {
+        Target t = target(req, res);
+        if (t == null) {
             return;
         }
-        Worker w = found.get();
-        Map<String, Object> body = jsonBody(req, res);
-        if (body == null) {
-            return;
-        }
+        Worker w = t.worker();
+        Map<String, Object> body = t.body();
         for (String k : body.keySet()) {
             if (!PATCH_FIELDS.contains(k)) {
                 ApiErrors.badRequest(res, "invalid_worker_patch",
@@ -237,6 +231,19 @@ public final class WorkerRoutes {
     public void listWorkersAlias(ServerRequest req, ServerResponse res) {
         InfoRoutes.sendJson(res, 200, Map.of("urls", registry.all().stream()
                 .filter(w -> w.status() != io.drover.workers.WorkerStatus.DRAINING).map(Worker::url).toList()));
+    }
+
+    /** The worker a mutation names, and the mutation's JSON body. */
+    private record Target(Worker worker, Map<String, Object> body) {}
+
+    /** The worker of {@code /workers/{id}} and the JSON body, or null when an error was already sent. */
+    private Target target(ServerRequest req, ServerResponse res) {
+        Optional<Worker> found = find(req, res);
+        if (found.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> body = jsonBody(req, res);
+        return body == null ? null : new Target(found.get(), body);
     }
 
     private Optional<Worker> find(ServerRequest req, ServerResponse res) {

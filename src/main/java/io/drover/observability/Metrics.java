@@ -124,6 +124,22 @@ public final class Metrics {
                 }).register(registry);
     }
 
+    /**
+     * Registers the prefix index's gauges (Drover's own: SMG has no shared index): blocks held, and
+     * the running totals of blocks evicted and of inserts shed because the index writer fell behind.
+     */
+    public void bindPrefixIndex(java.util.function.LongSupplier blocks, java.util.function.LongSupplier evicted,
+                                java.util.function.LongSupplier dropped) {
+        GaugeWithCallback.builder().name("drover_prefix_index_blocks").help("Blocks held by the prefix index")
+                .callback(cb -> cb.call(blocks.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("drover_prefix_index_evicted_blocks_total")
+                .help("Prefix-index blocks removed by eviction or worker removal")
+                .callback(cb -> cb.call(evicted.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("drover_prefix_index_dropped_inserts_total")
+                .help("Prefix-index inserts shed because the index writer fell behind")
+                .callback(cb -> cb.call(dropped.getAsLong())).register(registry);
+    }
+
     /** The registry the metrics server exposes. */
     public PrometheusRegistry registry() {
         return registry;

@@ -41,6 +41,13 @@ class CacheAwareTest {
             }
             Set<String> used = new HashSet<>(home.values());
             assertTrue(used.size() >= 3, "8 conversations spread over the fleet: " + home);
+            String metrics = h.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://127.0.0.1:" + h.gateway.metricsPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String blocks = metrics.lines().filter(l -> l.startsWith("drover_prefix_index_blocks ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no drover_prefix_index_blocks in /metrics"));
+            assertTrue(Double.parseDouble(blocks.substring(blocks.indexOf(' ') + 1)) > 0, blocks);
+            assertTrue(metrics.contains("drover_prefix_index_dropped_inserts_total"), "dropped inserts exposed");
         }
     }
 

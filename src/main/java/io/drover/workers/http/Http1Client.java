@@ -72,11 +72,6 @@ public final class Http1Client implements AutoCloseable {
         return new Target(u, host + ":" + port, base);
     }
 
-    /** Idle pooled connections (metrics, tests). */
-    public int idleConnections() {
-        return pool.idleConnections();
-    }
-
     @Override
     public void close() {
         pool.close();

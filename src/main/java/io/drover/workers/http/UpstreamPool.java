@@ -92,15 +92,6 @@ public final class UpstreamPool implements AutoCloseable {
         h.idle.offerFirst(c);
     }
 
-    /** Idle connections across all workers. */
-    public int idleConnections() {
-        int n = 0;
-        for (Host h : hosts.values()) {
-            n += h.idleCount.get();
-        }
-        return n;
-    }
-
     @Override
     public void close() {
         closed = true;
