@@ -11,19 +11,10 @@ export PATH="$JAVA_HOME/bin:$PATH"
 DURATION="${DURATION:-6}"; JVM_WARMUP="${JVM_WARMUP:-10}"; BASE="${BASE_PORT:-19450}"
 RATES=("$@"); [ ${#RATES[@]} -gt 0 ] || RATES=(1000 2000 3500)
 OUT="$ROOT/target/openloop"; LOGS="$OUT/logs"; mkdir -p "$OUT" "$LOGS"; rm -f "$OUT"/*.json
-PIDS=()
-cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done; [ -z "${SNAP:-}" ] || rm -rf "$SNAP"; }
-trap cleanup EXIT; trap "exit 130" INT TERM
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >&2
-  mvn -B -q -DskipTests test-compile >&2
-fi
-SNAP="$ROOT/target/bench-snap-$$"; rm -rf "$SNAP"; mkdir -p "$SNAP"
-cp -r "$ROOT/target/test-classes" "$ROOT/target/classes" "$SNAP/"; cp "$ROOT/target/drover.jar" "$SNAP/drover.jar"
-CP="$SNAP/test-classes:$SNAP/classes:$(cat "$ROOT/target/bench-classpath.txt")"
+source "$ROOT/bench/lib.sh"
+bench_build
+bench_snapshot
 JAVA=("$JAVA_HOME/bin/java" -XX:+UseParallelGC)
-wait_http() { local i; for i in $(seq 1 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done; return 1; }
 "${JAVA[@]}" -Xmx1g -cp "$SNAP/drover.jar" io.drover.mock.MockWorkerCommand --http-base-port "$BASE" --http-count 1 \
     --output-tokens 8 >"$LOGS/mock.log" 2>&1 & PIDS+=("$!")
 wait_http "http://127.0.0.1:$BASE/health"

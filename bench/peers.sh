@@ -17,9 +17,7 @@ CONCURRENCY="${CONCURRENCY:-1 64 256}"; TOKENS="${TOKENS:-8}"
 OUT="$ROOT/target/peers"; LOGS="$OUT/logs"; CLK_TCK="$(getconf CLK_TCK)"
 mkdir -p "$OUT" "$LOGS"
 rm -f "$OUT"/*.json
-PIDS=()
-cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done; [ -z "${SNAP:-}" ] || rm -rf "$SNAP"; }
-trap cleanup EXIT; trap "exit 130" INT TERM
+source "$ROOT/bench/lib.sh"
 
 if ! command -v nginx >/dev/null || ! command -v haproxy >/dev/null; then
   echo "peers: installing nginx and haproxy (apt-get) ..." >&2
@@ -30,17 +28,8 @@ if ! command -v nginx >/dev/null || ! command -v haproxy >/dev/null; then
 fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"; HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  echo "peers: building ..." >&2
-  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >&2
-  mvn -B -q -DskipTests test-compile >&2
-fi
-# run from a private copy of the build, so that a rebuild meanwhile cannot change classes under a running JVM
-SNAP="$ROOT/target/bench-snap-$$"; rm -rf "$SNAP"; mkdir -p "$SNAP"
-cp -r "$ROOT/target/test-classes" "$ROOT/target/classes" "$SNAP/"; cp "$ROOT/target/drover.jar" "$SNAP/drover.jar"
-CP="$SNAP/test-classes:$SNAP/classes:$(cat "$ROOT/target/bench-classpath.txt")"
-DROVER_CMD=("$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -XX:+UseParallelGC -jar "$SNAP/drover.jar")
+bench_build
+bench_snapshot
 JAVA_BENCH=("$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx1g -cp "$CP")
 
 W=$BASE; DROVER=$(( BASE + 1 )); NGX=$(( BASE + 2 )); HAP=$(( BASE + 3 ))
@@ -91,8 +80,6 @@ backend be
   server mock $UP maxconn 4096
 HAPROXY_CFG
 
-wait_http() { local i; for i in $(seq 1 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done; echo "peers: $1 did not come up" >&2; return 1; }
-start_bg() { local name="$1"; shift; "$@" >"$LOGS/$name.log" 2>&1 & LAST_PID=$!; PIDS+=("$LAST_PID"); }
 
 start_bg mock "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xmx1g -cp "$SNAP/drover.jar" io.drover.mock.MockWorkerCommand \
     --http-base-port "$W" --http-count 1 --output-tokens "$TOKENS"

@@ -25,21 +25,10 @@ POLICIES=("$@")
 OUT="$ROOT/target/policies-$WORKLOAD"; LOGS="$ROOT/target/bench-logs"
 mkdir -p "$OUT" "$LOGS"
 rm -f "$OUT"/*.json "$OUT"/*.hlog
-PIDS=()
-cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done; [ -z "${SNAP:-}" ] || rm -rf "$SNAP"; }
-trap cleanup EXIT; trap "exit 130" INT TERM
+source "$ROOT/bench/lib.sh"
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  echo "policies: building ..." >&2
-  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >&2
-  mvn -B -q -DskipTests test-compile >&2
-fi
-# run from a private copy of the build, so that a rebuild meanwhile cannot change classes under a running JVM
-SNAP="$ROOT/target/bench-snap-$$"; rm -rf "$SNAP"; mkdir -p "$SNAP"
-cp -r "$ROOT/target/test-classes" "$ROOT/target/classes" "$SNAP/"; cp "$ROOT/target/drover.jar" "$SNAP/drover.jar"
-CP="$SNAP/test-classes:$SNAP/classes:$(cat "$ROOT/target/bench-classpath.txt")"
-DROVER_CMD=("$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -XX:+UseParallelGC -jar "$SNAP/drover.jar")
+bench_build
+bench_snapshot
 JAVA=("$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx2g -cp "$CP")
 
 "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xmx2g -cp "$SNAP/drover.jar" io.drover.mock.MockWorkerCommand \

@@ -14,43 +14,13 @@ export PATH="$JAVA_HOME/bin:$PATH"
 DURATION="${DURATION:-6}"; WARMUP="${WARMUP:-8}"; ROUNDS="${ROUNDS:-2}"; BASE="${BASE_PORT:-19100}"
 RESULTS="$ROOT/bench/results"; LOGS="$ROOT/target/bench-logs"
 CLK_TCK="$(getconf CLK_TCK)"
-PIDS=()
-
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT INT TERM
-
-echo "proxy-overhead: building (mvn package, test classpath) ..." >&2
-mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >&2
-# run from a private copy, so that a rebuild during the run cannot change what is measured
-PRIV="$ROOT/target/proxy-overhead-run"
-rm -rf "$PRIV" && mkdir -p "$PRIV"
-cp -r "$ROOT/target/test-classes" "$ROOT/target/classes" "$ROOT/target/drover.jar" "$PRIV/"
-CP="$PRIV/test-classes:$PRIV/classes:$(cat "$ROOT/target/bench-classpath.txt")"
-DROVER=("$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -XX:+UseParallelGC -jar "$PRIV/drover.jar")
+source "$ROOT/bench/lib.sh"
+bench_build
+bench_snapshot
+DROVER=("${DROVER_CMD[@]}")
 JAVA_BENCH=("$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx512m -cp "$CP")
 mkdir -p "$RESULTS" "$LOGS"
 rm -f "$RESULTS"/*.json "$RESULTS"/summary.md
-
-wait_http() { # URL: polls until it answers 200, at most ~20 s
-  local i
-  for i in $(seq 1 100); do
-    curl -sf -o /dev/null "$1" && return 0
-    sleep 0.2
-  done
-  echo "proxy-overhead: $1 did not come up" >&2; return 1
-}
-
-start_bg() { # NAME CMD...: starts CMD in the background, logs to target/bench-logs/NAME.log, sets LAST_PID
-  local name="$1"; shift
-  "$@" >"$LOGS/$name.log" 2>&1 &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-}
 
 start_drover() { # PORT WORKER_URL: sets DROVER_PID
   start_bg "drover-$1" "${DROVER[@]}" --host 127.0.0.1 --port "$1" --prometheus-host 127.0.0.1 \
@@ -58,8 +28,6 @@ start_drover() { # PORT WORKER_URL: sets DROVER_PID
   DROVER_PID=$LAST_PID
   wait_http "http://127.0.0.1:$1/readiness"
 }
-
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 loadgen() { # LABEL URL CONCURRENCY STREAM(0|1) [extra LoadGen args]
   local label="$1" url="$2" c="$3" s="$4"; shift 4

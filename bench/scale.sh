@@ -16,27 +16,15 @@ RAMP_SECS="${RAMP_SECS:-10}"; TOKENS="${TOKENS:-200}"; LAT_SECS="${LAT_SECS:-8}"
 PARTS="${PARTS:-a b}"
 OUT="$ROOT/target/scale"; LOGS="$OUT/logs"; CLK_TCK="$(getconf CLK_TCK)"
 mkdir -p "$OUT" "$LOGS"
-PIDS=()
-cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done; [ -z "${SNAP:-}" ] || rm -rf "$SNAP"; }
-trap cleanup EXIT; trap "exit 130" INT TERM
+source "$ROOT/bench/lib.sh"
 ulimit -n "$(ulimit -Hn)" || true
 FD_LIMIT="$(ulimit -n)"
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  echo "scale: building ..." >&2
-  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >&2
-  mvn -B -q -DskipTests test-compile >&2
-fi
-SNAP="$ROOT/target/bench-snap-$$"; rm -rf "$SNAP"; mkdir -p "$SNAP"
-cp -r "$ROOT/target/test-classes" "$ROOT/target/classes" "$SNAP/"; cp "$ROOT/target/drover.jar" "$SNAP/drover.jar"
-CP="$SNAP/test-classes:$SNAP/classes:$(cat "$ROOT/target/bench-classpath.txt")"
+bench_build
+bench_snapshot
 JAVA=("$JAVA_HOME/bin/java" -XX:+UseParallelGC)
 DROVER_CMD=("${JAVA[@]}" --sun-misc-unsafe-memory-access=allow -jar "$SNAP/drover.jar")
 
-wait_http() { local i; for i in $(seq 1 300); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done; echo "scale: $1 did not come up" >&2; return 1; }
-start_bg() { local name="$1"; shift; "$@" >"$LOGS/$name.log" 2>&1 & LAST_PID=$!; PIDS+=("$LAST_PID"); }
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 heap_used_mb() { # PID: used heap of a HotSpot JVM, MB (jcmd GC.heap_info; ParallelGC: young + old "used")
   "$JAVA_HOME/bin/jcmd" "$1" GC.heap_info 2>/dev/null | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); s += v } } END { printf "%.0f", s / 1024 }'
